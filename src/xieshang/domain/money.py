@@ -17,8 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 
 from .errors import DomainError
 
@@ -56,7 +64,7 @@ DEFAULT_ROUNDING = HALF_UP
 
 
 def _to_decimal(value: object, field: str) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         # Binary floats cannot represent most fen amounts exactly; refuse them on money paths.
         raise DomainError("amount.float_refused", field=field, value=repr(value))
     if isinstance(value, Decimal):

@@ -52,7 +52,7 @@ def parse_rate(value: object, *, field: str = "annual_rate", percent: bool = Fal
     >>> parse_rate("9.4822", percent=True)
     Decimal('0.094822')
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise DomainError("rate.float_refused", field=field, value=repr(value))
     text = str(value).strip().removesuffix("%").strip()
     try:

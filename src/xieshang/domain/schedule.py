@@ -148,28 +148,41 @@ def validate_schedule(schedule: Schedule) -> tuple[ScheduleProblem, ...]:
             problems.append(ScheduleProblem("schedule.numbering", r.n, str(i), str(r.n)))
         if r.due_date <= previous_date:
             problems.append(
-                ScheduleProblem("schedule.dates_not_increasing", r.n, f"> {previous_date}", str(r.due_date))
+                ScheduleProblem(
+                    "schedule.dates_not_increasing", r.n, f"> {previous_date}", str(r.due_date)
+                )
             )
         previous_date = r.due_date
         for name in ("payment", "principal", "interest", "fee", "balance"):
             amount: Decimal = getattr(r, name)
             if amount < 0:
-                problems.append(ScheduleProblem(f"schedule.negative_{name}", r.n, ">= 0", str(amount)))
+                problems.append(
+                    ScheduleProblem(f"schedule.negative_{name}", r.n, ">= 0", str(amount))
+                )
             if amount != amount.quantize(FEN):
                 problems.append(ScheduleProblem("schedule.sub_fen", r.n, name, str(amount)))
         parts = r.principal + r.interest + r.fee
         if r.payment != parts:
-            problems.append(ScheduleProblem("schedule.payment_mismatch", r.n, str(parts), str(r.payment)))
+            problems.append(
+                ScheduleProblem("schedule.payment_mismatch", r.n, str(parts), str(r.payment))
+            )
         balance = balance - r.principal
         if r.balance != balance:
-            problems.append(ScheduleProblem("schedule.balance_mismatch", r.n, str(balance), str(r.balance)))
+            problems.append(
+                ScheduleProblem("schedule.balance_mismatch", r.n, str(balance), str(r.balance))
+            )
             balance = r.balance
     if rows[-1].balance != 0:
-        problems.append(ScheduleProblem("schedule.not_paid_off", rows[-1].n, "0.00", str(rows[-1].balance)))
+        problems.append(
+            ScheduleProblem("schedule.not_paid_off", rows[-1].n, "0.00", str(rows[-1].balance))
+        )
     if schedule.total_principal != schedule.principal:
         problems.append(
             ScheduleProblem(
-                "schedule.principal_sum", None, str(schedule.principal), str(schedule.total_principal)
+                "schedule.principal_sum",
+                None,
+                str(schedule.principal),
+                str(schedule.total_principal),
             )
         )
     return tuple(problems)
