@@ -55,6 +55,9 @@ class Installment:
     interest: Decimal
     balance: Decimal
     fee: Decimal = ZERO
+    # Interest added to the balance on this row instead of being paid (a payment holiday):
+    # the balance grows by it and later rows repay it as principal.
+    capitalised: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,11 @@ class Schedule:
     @property
     def total_fees(self) -> Decimal:
         return total(r.fee for r in self.rows)
+
+    @property
+    def total_capitalised(self) -> Decimal:
+        """Interest added to the balance (payment holidays); repaid inside ``total_principal``."""
+        return total(r.capitalised for r in self.rows)
 
     @property
     def months(self) -> int:
@@ -134,8 +142,8 @@ def validate_schedule(schedule: Schedule) -> tuple[ScheduleProblem, ...]:
 
     Checks: at least one row; rows numbered 1..N; due dates strictly increasing and after the
     start; no negative amounts; amounts whole fen; payment = principal + interest + fee; each
-    balance = previous balance − principal; balances never negative; the last balance zero;
-    principal sums to the schedule's principal.
+    balance = previous balance − principal + capitalised interest; balances never negative; the
+    last balance zero; principal sums to the schedule's principal plus the capitalised interest.
     """
     problems: list[ScheduleProblem] = []
     rows = schedule.rows
@@ -153,7 +161,7 @@ def validate_schedule(schedule: Schedule) -> tuple[ScheduleProblem, ...]:
                 )
             )
         previous_date = r.due_date
-        for name in ("payment", "principal", "interest", "fee", "balance"):
+        for name in ("payment", "principal", "interest", "fee", "balance", "capitalised"):
             amount: Decimal = getattr(r, name)
             if amount < 0:
                 problems.append(
@@ -166,7 +174,7 @@ def validate_schedule(schedule: Schedule) -> tuple[ScheduleProblem, ...]:
             problems.append(
                 ScheduleProblem("schedule.payment_mismatch", r.n, str(parts), str(r.payment))
             )
-        balance = balance - r.principal
+        balance = balance - r.principal + r.capitalised
         if r.balance != balance:
             problems.append(
                 ScheduleProblem("schedule.balance_mismatch", r.n, str(balance), str(r.balance))
@@ -176,12 +184,12 @@ def validate_schedule(schedule: Schedule) -> tuple[ScheduleProblem, ...]:
         problems.append(
             ScheduleProblem("schedule.not_paid_off", rows[-1].n, "0.00", str(rows[-1].balance))
         )
-    if schedule.total_principal != schedule.principal:
+    if schedule.total_principal != schedule.principal + schedule.total_capitalised:
         problems.append(
             ScheduleProblem(
                 "schedule.principal_sum",
                 None,
-                str(schedule.principal),
+                str(schedule.principal + schedule.total_capitalised),
                 str(schedule.total_principal),
             )
         )
