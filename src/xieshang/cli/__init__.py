@@ -1,0 +1,1 @@
+"""The ``xieshang`` command line (Typer + Rich): parse, call one service, present."""

@@ -1,0 +1,123 @@
+"""What every command shares: the language, reading input files, JSON and number formatting."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import fields, is_dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from xieshang.domain.errors import DomainError
+from xieshang.i18n import normalize_lang
+
+LangOption = typer.Option(
+    None, "--lang", help="zh (default) or en; also XIESHANG_LANG.", show_default=False
+)
+JsonOption = typer.Option(False, "--json", help="Print JSON for machines instead of tables.")
+
+
+def resolve_lang(lang: str | None) -> str:
+    if lang is not None and lang.strip().lower().split("-")[0].split("_")[0] not in ("zh", "en"):
+        raise DomainError("cli.bad_value", field="lang", option="--lang", detail=lang)
+    return normalize_lang(lang or os.environ.get("XIESHANG_LANG"))
+
+
+def parse_date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError("cli.bad_date", field=field, value=text) from None
+
+
+def parse_int(text: str, field: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise DomainError("cli.bad_integer", field=field, value=text) from None
+
+
+def read_toml_file(path: Path) -> dict[str, Any]:
+    raw = _read(path)
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise DomainError(
+            "file.toml_invalid", field="file", path=str(path), detail=str(exc)
+        ) from None
+
+
+def read_csv_file(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; header required."""
+    raw = _read(path)
+    reader = csv.DictReader(raw.splitlines())
+    rows = []
+    try:
+        for row in reader:
+            if None in row or any(v is None for v in row.values()):
+                raise DomainError(
+                    "file.csv_invalid",
+                    field="file",
+                    path=str(path),
+                    line=reader.line_num,
+                    detail="wrong number of columns",
+                )
+            rows.append((reader.line_num, {k.strip(): v.strip() for k, v in row.items()}))
+    except csv.Error as exc:
+        raise DomainError(
+            "file.csv_invalid", field="file", path=str(path), line=reader.line_num, detail=str(exc)
+        ) from None
+    return rows
+
+
+def _read(path: Path) -> str:
+    if not path.is_file():
+        raise DomainError("file.not_found", field="file", path=str(path))
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DomainError(
+            "file.unreadable", field="file", path=str(path), detail=str(exc)
+        ) from None
+
+
+def to_jsonable(value: Any) -> Any:
+    """Decimals as strings (never binary floats), dates as ISO text, enums by value,
+    dataclasses and mappings recursively."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, frozenset, set)):
+        items: Iterable[Any] = sorted(value) if isinstance(value, (set, frozenset)) else value
+        return [to_jsonable(v) for v in items]
+    return value
+
+
+def print_json(payload: Any) -> None:
+    typer.echo(json.dumps(to_jsonable(payload), ensure_ascii=False, indent=2))
+
+
+def yuan(amount: Decimal) -> str:
+    """12345.6 → '12,345.60' (the currency is stated in headings, not on every cell)."""
+    return f"{amount:,.2f}"
+
+
+def percent(fraction: Decimal | None, places: int = 2) -> str:
+    if fraction is None:
+        return "—"
+    return f"{fraction * 100:.{places}f}%"

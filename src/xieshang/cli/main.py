@@ -1,0 +1,79 @@
+"""Entry point: builds the Typer app and turns every input error into one translated line.
+
+Exit codes: 0 done; 2 bad input (a clear line naming the field, in the chosen language);
+1 an internal error (one line; the traceback only with XIESHANG_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from xieshang.domain.errors import DomainError
+from xieshang.i18n import message, normalize_lang
+
+from . import apr_cmd, schedule_cmd
+
+app = typer.Typer(
+    name="xieshang",
+    help="Xieshang (协商): negotiated repayment of consumer and online loans.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("schedule")(schedule_cmd.schedule)
+app.command("apr")(apr_cmd.apr)
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def _lang_from_argv(argv: list[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return normalize_lang(argv[i + 1])
+        if arg.startswith("--lang="):
+            return normalize_lang(arg.split("=", 1)[1])
+    return normalize_lang(os.environ.get("XIESHANG_LANG"))
+
+
+def _usage_line(exc: click.UsageError, lang: str) -> str:
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        option = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or "?"])
+        return message("cli.missing_option", lang, option=option)
+    if isinstance(exc, click.NoSuchOption):
+        return message("cli.unknown_option", lang, option=exc.option_name)
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        option = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or "?"])
+        return message("cli.bad_value", lang, option=option, detail=exc.message)
+    return message("cli.usage", lang, detail=exc.format_message())
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns (and, as a console script, exits with) the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    lang = _lang_from_argv(args)
+    code = 0
+    try:
+        app(args=args, prog_name="xieshang", standalone_mode=False)
+    except DomainError as exc:
+        typer.echo(message(exc.code, lang, field=exc.field, **dict(exc.params)), err=True)
+        code = EXIT_BAD_INPUT
+    except click.UsageError as exc:
+        typer.echo(_usage_line(exc, lang), err=True)
+        code = EXIT_BAD_INPUT
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.Abort:
+        code = EXIT_INTERNAL
+    except Exception as exc:
+        if os.environ.get("XIESHANG_DEBUG") == "1":
+            raise
+        typer.echo(message("cli.internal_error", lang, detail=type(exc).__name__), err=True)
+        code = EXIT_INTERNAL
+    if argv is None:
+        sys.exit(code)
+    return code
