@@ -400,3 +400,23 @@ def test_regular_flow_arguments_are_checked():
     with pytest.raises(DomainError) as e:
         apr_of_regular_flows(D(100), [D(0), D(0)])
     assert e.value.code == "apr.no_sign_change"
+
+
+def test_a_one_week_payday_loan_is_annualised_however_large_the_figure():
+    # Borrow 100, repay 130 seven days later: 30 % a week, (1.3)^(365/7) − 1 a year.
+    flows = [(date(2024, 6, 3), D(100)), (date(2024, 6, 10), D(-130))]
+    with localcontext() as ctx:
+        ctx.prec = 40
+        expected = (D("1.3").ln() * 365 / 7).exp() - 1
+    assert abs(xirr(flows) - expected) <= D("1e-12") * expected
+    result = apr_of_dated_flows(flows)
+    assert result.apr_compound == xirr(flows)
+    assert abs((1 + result.periodic_irr) ** 12 - 1 - expected) < D("1e-6") * expected
+
+
+def test_a_loss_of_40_percent_in_one_day_is_minus_100_percent_a_year():
+    flows = [(date(2015, 1, 1), D(100)), (date(2015, 1, 2), D(-60))]
+    assert xirr(flows) == D("-1.000000000000")
+    result = apr_of_dated_flows(flows)
+    assert result.warnings == ("apr.negative_rate",)
+    assert D("-1") < result.periodic_irr < D("-0.99")

@@ -41,7 +41,7 @@ from .errors import DomainError
 from .money import ZERO
 from .rates import add_months, monthly_due_dates
 from .schedule import Schedule
-from .solver import PRECISION, find_rate, sign_changes
+from .solver import PRECISION, find_unit_rate, sign_changes
 
 RATE_QUANTUM = Decimal("1e-12")
 DAYS_PER_YEAR = 365  # ACT/365, the XIRR convention
@@ -69,7 +69,8 @@ class AprResult:
 
 def _rounded(rate: Decimal) -> Decimal:
     with localcontext() as ctx:
-        ctx.prec = PRECISION
+        # Enough digits for 12 decimals even on absurd compound rates such as 1.2 ** 365.
+        ctx.prec = max(PRECISION, rate.adjusted() + 14)
         return rate.quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
@@ -95,7 +96,7 @@ def _checked(amounts: Sequence[object], field: str) -> list[Decimal]:
 
 def _irr_unrounded(flows: Sequence[Decimal]) -> tuple[Decimal, int]:
     amounts = _checked(flows, "flows")
-    rate = find_rate(list(enumerate(amounts)), divisor=1)
+    rate = find_unit_rate(list(enumerate(amounts)))
     return rate, sign_changes(amounts)
 
 
@@ -117,12 +118,22 @@ def _day_offsets(flows: Sequence[tuple[date, Decimal]]) -> list[tuple[int, Decim
     return sorted(netted.items())
 
 
-def _xirr_unrounded(flows: Sequence[tuple[date, Decimal]]) -> tuple[Decimal, int]:
+def _daily_rate(flows: Sequence[tuple[date, Decimal]]) -> tuple[Decimal, int]:
+    """The rate per day that zeroes the NPV (unrounded), and the sign changes of the flows."""
     offsets = _day_offsets(flows)
     changes = sign_changes([a for _, a in offsets])
     if changes == 0:
         raise DomainError("apr.no_sign_change", field="flows")
-    return find_rate(offsets, divisor=DAYS_PER_YEAR), changes
+    return find_unit_rate(offsets, units_per_period=DAYS_PER_YEAR), changes
+
+
+def _compounded(rate: Decimal, periods: int | Decimal) -> Decimal:
+    """(1 + rate) ** periods − 1 at working precision; via ln/exp for fractional periods."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        if isinstance(periods, int):
+            return (1 + rate) ** periods - 1
+        return ((1 + rate).ln() * periods).exp() - 1
 
 
 def irr(flows: Sequence[Decimal]) -> Decimal:
@@ -142,7 +153,7 @@ def xirr(flows: Sequence[tuple[date, Decimal]]) -> Decimal:
     >>> xirr([(date(2023, 1, 1), Decimal(-1000)), (date(2024, 1, 1), Decimal(1100))])
     Decimal('0.100000000000')
     """
-    return _rounded(_xirr_unrounded(flows)[0])
+    return _rounded(_compounded(_daily_rate(flows)[0], DAYS_PER_YEAR))
 
 
 def _warnings(rate: Decimal, changes: int) -> tuple[str, ...]:
@@ -158,12 +169,11 @@ def _result(periodic: Decimal, periods_per_year: int, changes: int) -> AprResult
     with localcontext() as ctx:
         ctx.prec = PRECISION
         rounded = _rounded(periodic)
-        compound = (1 + periodic) ** periods_per_year - 1
         return AprResult(
             periodic_irr=rounded,
             periods_per_year=periods_per_year,
             apr_simple=rounded * periods_per_year,
-            apr_compound=_rounded(compound),
+            apr_compound=_rounded(_compounded(periodic, periods_per_year)),
             sign_changes=changes,
             warnings=_warnings(periodic, changes),
         )
@@ -208,18 +218,18 @@ def apr_of_dated_flows(flows: Sequence[tuple[date, Decimal]]) -> AprResult:
     >>> r.apr_compound, r.periodic_irr, r.apr_simple
     (Decimal('0.100000000000'), Decimal('0.007974140429'), Decimal('0.095689685148'))
     """
-    annual, changes = _xirr_unrounded(flows)
+    daily, changes = _daily_rate(flows)
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        monthly = ((1 + annual).ln() / 12).exp() - 1
-        rounded = _rounded(monthly)
+        # From the daily rate, not from the XIRR: near −100 % the XIRR has lost the digits.
+        rounded = _rounded(_compounded(daily, Decimal(DAYS_PER_YEAR) / 12))
         return AprResult(
             periodic_irr=rounded,
             periods_per_year=12,
             apr_simple=rounded * 12,
-            apr_compound=_rounded(annual),
+            apr_compound=_rounded(_compounded(daily, DAYS_PER_YEAR)),
             sign_changes=changes,
-            warnings=_warnings(annual, changes),
+            warnings=_warnings(daily, changes),
         )
 
 

@@ -1,34 +1,37 @@
 """Root finding for the net present value of a cash-flow sequence, in pure ``Decimal``.
 
-The value of flows ``a_i`` at whole-number offsets ``d_i`` (periods, or days) at rate ``r`` is
+Flows ``a_i`` sit at whole-number offsets ``d_i`` — periods for IRR, days for XIRR.  The solver
+finds the rate ``ρ`` *per offset unit* (per period, or per day) with
 
-    NPV(r) = Σ a_i · (1 + r) ** (−d_i / D)
+    NPV(ρ) = Σ a_i · (1 + ρ) ** (−d_i) = 0,
 
-with ``D = 1`` for regular periods (IRR) and ``D = 365`` for days (XIRR, ACT/365).  Its roots do
-not change when every flow changes sign, so either orientation (borrower or lender) gives the
-same rate.
+so every discount factor is an integer power and no logarithm is needed in the loop.  A rate
+per longer period follows exactly: ``(1 + ρ) ** k − 1`` (k = 365 for XIRR's ACT/365 year).  The
+roots do not change when every flow changes sign, so the borrower's and the lender's view give
+the same rate.
 
 How a root is found (and why it can be trusted):
 
 1. **Bracket.**  Probe rates on a geometric grid starting at 0: upward 0, 1e-6, … up to
-   ``RATE_MAX`` (10 000 = 1 000 000 % per period); if NPV never changes sign there, downward
+   ``RATE_MAX`` (10 000 = 1 000 000 % per unit); if NPV never changes sign there, downward
    −1e-6, … to ``RATE_MIN`` (1e-12 above −100 %).  The first interval where NPV changes sign
    (or a probe where it is exactly 0) is the bracket.  So the reported root is *the smallest
    root ≥ 0, else the negative root nearest to 0*.  With one sign change in the flows there is
-   exactly one root (Descartes' rule of signs on ``v = (1 + r) ** (−1/D)``) and a coarse grid
-   (×2) is enough; with several, a finer grid (×1.2) is used — two roots closer together than
-   one grid step (or a double root, where NPV touches 0 without crossing) can still be missed.
+   exactly one root (Descartes' rule of signs on ``v = 1 / (1 + ρ)``) and a coarse grid (×2) is
+   enough; with several, a finer grid (×1.2) is used — two roots closer together than one grid
+   step (or a double root, where NPV touches 0 without crossing) can still be missed.
 2. **Refine.**  Newton steps kept inside the bracket, bisection whenever a Newton step would
    leave it or shrinks too slowly (the classic "rtsafe" safeguard); stop when a step or the
-   bracket is below ``TOLERANCE`` (1e-15 on the rate, scaled by the rate above 1).
+   bracket is below the tolerance: ``TOLERANCE`` (1e-15) divided by the number of units in the
+   period the caller reports (so a daily rate is found to 1e-15 / 365 and its yearly
+   compounding is still good to about 1e-15), scaled by the rate above 1.
 3. **Refuse** rather than guess: ``ConvergenceError('apr.no_root')`` when no bracket exists in
    the range, ``ConvergenceError('apr.no_convergence')`` if the iteration limit is hit.
 
 All arithmetic runs in a private context of 40 significant digits.
 
 >>> flows = [(0, Decimal(-100)), (1, Decimal(110))]
->>> root = find_rate(flows, divisor=1)
->>> root.quantize(Decimal("1e-20"))
+>>> find_unit_rate(flows).quantize(Decimal("1e-20"))
 Decimal('0.10000000000000000000')
 """
 
@@ -117,19 +120,19 @@ def sign_changes(amounts: Sequence[Decimal]) -> int:
     return count
 
 
-def npv_and_slope(flows: Flows, divisor: int, rate: Decimal) -> tuple[Decimal, Decimal]:
-    """NPV at ``rate`` of ``(offset, amount)`` flows sorted by offset, and its derivative in
-    ``rate``.  Discount factors are built by multiplying up from the previous offset, so each
-    flow costs one multiplication (gaps between offsets repeat and are computed once).
+def npv_and_slope(flows: Flows, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """NPV at ``rate`` (per offset unit) of ``(offset, amount)`` flows sorted by offset, and its
+    derivative in ``rate``.  Discount factors are built by multiplying up from the previous
+    offset, so each flow costs one multiplication (gaps between offsets repeat and are
+    computed once).
 
-    >>> value, slope = npv_and_slope([(0, Decimal(-100)), (1, Decimal(121))], 1, Decimal("0.1"))
+    >>> value, slope = npv_and_slope([(0, Decimal(-100)), (1, Decimal(121))], Decimal("0.1"))
     >>> value.quantize(Decimal("1e-20")), slope.quantize(Decimal("1e-20"))
     (Decimal('10.00000000000000000000'), Decimal('-100.00000000000000000000'))
     """
     with localcontext(_context()):
         growth = _ONE + rate
-        # Discount factor of one offset unit; for whole periods a plain division is exact enough.
-        base = _ONE / growth if divisor == 1 else (-growth.ln() / divisor).exp()
+        base = _ONE / growth
         powers: dict[int, Decimal] = {}
         factor = _ONE
         previous = 0
@@ -147,7 +150,7 @@ def npv_and_slope(flows: Flows, divisor: int, rate: Decimal) -> tuple[Decimal, D
             term = amount * factor
             value += term
             weighted += term * offset
-        slope = -weighted / (divisor * growth)
+        slope = -weighted / growth
         return +value, +slope
 
 
@@ -169,9 +172,17 @@ def bracket(
     return None
 
 
-def refine(evaluate: Evaluator, a: Decimal, b: Decimal, fa: Decimal, fb: Decimal) -> Decimal:
+def refine(
+    evaluate: Evaluator,
+    a: Decimal,
+    b: Decimal,
+    fa: Decimal,
+    fb: Decimal,
+    *,
+    tolerance: Decimal = TOLERANCE,
+) -> Decimal:
     """A root inside the bracket ``[a, b]`` (``fa``, ``fb`` of opposite signs or one of them 0):
-    safeguarded Newton with bisection, to ``TOLERANCE``.
+    safeguarded Newton with bisection, to ``tolerance`` (relative above 1).
 
     >>> f = lambda r: (r * r - 2, 2 * r)
     >>> str(refine(f, Decimal(1), Decimal(2), Decimal(-1), Decimal(2)))[:17]
@@ -198,8 +209,8 @@ def refine(evaluate: Evaluator, a: Decimal, b: Decimal, fa: Decimal, fb: Decimal
                 lo, f_lo = r, value
             else:
                 hi = r
-            tolerance = TOLERANCE * max(_ONE, abs(r))
-            if hi - lo <= tolerance:
+            limit = tolerance * max(_ONE, abs(r))
+            if hi - lo <= limit:
                 return (lo + hi) / 2
             newton = r - value / slope if slope != 0 else hi
             if lo < newton < hi and abs(newton - r) * 2 <= abs(step_before):
@@ -208,17 +219,21 @@ def refine(evaluate: Evaluator, a: Decimal, b: Decimal, fa: Decimal, fb: Decimal
                 new_r = (lo + hi) / 2
             step_before, step = step, new_r - r
             r = new_r
-            if abs(step) <= tolerance:
+            if abs(step) <= limit:
                 return r
     raise ConvergenceError("apr.no_convergence", field="flows", iterations=MAX_ITERATIONS)
 
 
-def find_rate(flows: Flows, *, divisor: int) -> Decimal:
-    """The rate ``r`` in (−1, ``RATE_MAX``] with NPV(r) = 0 for ``(offset, amount)`` flows
-    (offsets ≥ 0, sorted), chosen and refined as the module docstring says; unrounded.
+def find_unit_rate(flows: Flows, *, units_per_period: int = 1) -> Decimal:
+    """The rate ``ρ`` per offset unit in [``RATE_MIN``, ``RATE_MAX``] with NPV(ρ) = 0 for
+    ``(offset, amount)`` flows (offsets ≥ 0, sorted, amounts with at least one sign change),
+    chosen and refined as the module docstring says; unrounded.  ``units_per_period`` is how
+    many offset units make the period the caller will report (365 for days → year): the
+    tolerance shrinks by that factor.
 
-    >>> str(find_rate([(0, Decimal(1000)), (1, Decimal(-600)), (2, Decimal(-600))], divisor=1))[:14]
-    '0.130662386291'
+    >>> flows = [(0, Decimal(1000)), (1, Decimal(-600)), (2, Decimal(-600))]
+    >>> find_unit_rate(flows).quantize(Decimal("1e-15"))
+    Decimal('0.130662386291807')
     """
     amounts = [a for _, a in flows]
     changes = sign_changes(amounts)
@@ -227,7 +242,7 @@ def find_rate(flows: Flows, *, divisor: int) -> Decimal:
     up, down = _COARSE if changes == 1 else _FINE
 
     def evaluate(rate: Decimal) -> tuple[Decimal, Decimal]:
-        return npv_and_slope(flows, divisor, rate)
+        return npv_and_slope(flows, rate)
 
     f_zero = evaluate(_ZERO)[0]
     if f_zero == 0:
@@ -235,4 +250,6 @@ def find_rate(flows: Flows, *, divisor: int) -> Decimal:
     found = bracket(evaluate, up, _ZERO, f_zero) or bracket(evaluate, down, _ZERO, f_zero)
     if found is None:
         raise ConvergenceError("apr.no_root", field="flows", sign_changes=changes)
-    return refine(evaluate, *found)
+    with localcontext(_context()):
+        tolerance = TOLERANCE / units_per_period
+    return refine(evaluate, *found, tolerance=tolerance)
