@@ -122,12 +122,13 @@ class Waiver:
 class HolidayInterest(Enum):
     """What interest does during a ``PaymentHoliday``.
 
-    * ``DEFERRED`` (default): it accrues (simple, on the principal) and is spread evenly over
-      the installments after the holiday — no interest on interest, as in the 2020 bank
-      deferral policy.
-    * ``CAPITALISED``: it accrues and is added to the principal when the holiday ends (later
-      interest is charged on it: compound interest, which a court may not enforce).
-    * ``WAIVED``: no interest accrues during the holiday.
+    * ``DEFERRED`` (default): it accrues on the principal and is paid, in one sum and without
+      interest on it, with the first installment after the holiday (as the 2020 bank deferral
+      policy: no interest on interest).
+    * ``CAPITALISED``: each month's interest is added to the balance (row column
+      ``capitalised``) and bears interest afterwards: compound interest, which a court may
+      not enforce — flagged ``proposal.interest_capitalised``.
+    * ``WAIVED``: no interest accrues during the holiday months.
     * ``PAID``: interest is due each holiday month, only principal pauses (grace on principal,
       宽限期只还息).
     """

@@ -19,12 +19,15 @@ Order of effect (the order the concessions are listed in does not matter):
    loan's method over the remaining months + extra months, after the holiday months; the
    arrears (overdue principal and interest, penalty, fees) are added interest-free to the
    first installment, or spread over the first N with re-ageing; accrued interest is added to
-   the first installment after any holiday.
+   the first installment after any holiday (see ``HolidayInterest`` for the holiday's own
+   interest).  A bullet loan (one installment left, at ``next_due``) keeps one payment at its
+   maturity, moved by the extension; its arrears fall due monthly before it.
 
 Interest of the new plan runs from ``as_of`` (the day the accrued interest was computed to);
 installments fall on the contract's due day (``next_due`` and months after it), the first
-one after the start date.  Even splits use ``unit`` (the fen by default; ``YUAN`` for
-whole-yuan installments), remainder to the last.
+one after the start date; a plan whose first installment is two months or more after
+``as_of`` charges the gap as simple interest with its first installment.  Even splits use
+``unit`` (the fen by default; ``YUAN`` for whole-yuan installments), remainder to the last.
 
 >>> pos = loan_position(as_of=date(2024, 3, 10), overdue_principal="40000",
 ...                     overdue_interest="5000", penalty="3000", annual_rate="0.18")
@@ -190,6 +193,9 @@ def _check_position(p: LoanPosition) -> None:
         raise DomainError("position.remaining_months_without_principal", field="remaining_months")
     if months > 0 and p.next_due is None:
         raise DomainError("position.next_due_missing", field="next_due")
+    if p.method is Method.BULLET and months > 1:
+        # A bullet loan has one installment left: its maturity, ``next_due``.
+        raise DomainError("position.bullet_one_installment", field="remaining_months", value=months)
     if p.next_due is not None and p.next_due <= p.as_of:
         raise DomainError(
             "position.next_due_not_after_as_of", field="next_due", value=str(p.next_due)
@@ -648,12 +654,17 @@ def _rebuilt_rows(
     else:
         rows = _monthly(due, lead)
     if items["interest"] > 0:
-        _spread(rows, lead, [_columns({"interest": items["interest"]})], due)
+        # Accrued interest is paid with the next installment; a bullet's at its maturity.
+        bullet = position.method is Method.BULLET and principal > 0
+        at = len(rows) - 1 if bullet else lead
+        _spread(rows, at, [_columns({"interest": items["interest"]})], due)
     arrears = money_total(items[k] for k in ARREARS)
     if arrears > 0:
         reageing = proposal.find(ReAgeing)
         count = 1 if reageing is None else reageing.installments
         _spread(rows, lead, _split_in_order(items, ARREARS, count, unit), due)
+    if position.method is Method.BULLET:  # months before maturity with nothing due
+        rows = [r for r in rows if r.principal or r.interest or r.fee]
     return rows, rate, notes
 
 
