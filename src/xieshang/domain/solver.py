@@ -17,7 +17,7 @@ How a root is found (and why it can be trusted):
    −1e-6, … to ``RATE_MIN`` (1e-12 above −100 %).  The first interval where NPV changes sign
    (or a probe where it is exactly 0) is the bracket.  So the reported root is *the smallest
    root ≥ 0, else the negative root nearest to 0*.  With one sign change in the flows there is
-   exactly one root (Descartes' rule of signs on ``v = 1 / (1 + ρ)``) and a coarse grid (×2) is
+   exactly one root (Descartes' rule of signs on ``v = 1 / (1 + ρ)``) and a coarse grid (×4) is
    enough; with several, a finer grid (×1.2) is used — two roots closer together than one grid
    step (or a double root, where NPV touches 0 without crossing) can still be missed.
 2. **Refine.**  Newton steps kept inside the bracket, bisection whenever a Newton step would
@@ -62,6 +62,7 @@ _ZERO = Decimal(0)
 
 Flows = Sequence[tuple[int, Decimal]]
 Evaluator = Callable[[Decimal], tuple[Decimal, Decimal]]
+Function = Callable[[Decimal], Decimal]
 
 
 def _context() -> Context:
@@ -96,7 +97,7 @@ def _grid(ratio: Decimal) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
         return tuple(up), tuple(down)
 
 
-_COARSE = _grid(Decimal(2))
+_COARSE = _grid(Decimal(4))
 _FINE = _grid(Decimal("1.2"))
 
 
@@ -120,11 +121,13 @@ def sign_changes(amounts: Sequence[Decimal]) -> int:
     return count
 
 
-def npv_and_slope(flows: Flows, rate: Decimal) -> tuple[Decimal, Decimal]:
+def npv_and_slope(
+    flows: Flows, rate: Decimal, *, with_slope: bool = True
+) -> tuple[Decimal, Decimal]:
     """NPV at ``rate`` (per offset unit) of ``(offset, amount)`` flows sorted by offset, and its
     derivative in ``rate``.  Discount factors are built by multiplying up from the previous
     offset, so each flow costs one multiplication (gaps between offsets repeat and are
-    computed once).
+    computed once).  ``with_slope=False`` skips the derivative (returned as 0) while bracketing.
 
     >>> value, slope = npv_and_slope([(0, Decimal(-100)), (1, Decimal(121))], Decimal("0.1"))
     >>> value.quantize(Decimal("1e-20")), slope.quantize(Decimal("1e-20"))
@@ -149,7 +152,8 @@ def npv_and_slope(flows: Flows, rate: Decimal) -> tuple[Decimal, Decimal]:
                 previous = offset
             term = amount * factor
             value += term
-            weighted += term * offset
+            if with_slope:
+                weighted += term * offset
         slope = -weighted / growth
         return +value, +slope
 
@@ -159,13 +163,13 @@ def _sign(x: Decimal) -> int:
 
 
 def bracket(
-    evaluate: Evaluator, probes: Sequence[Decimal], start: Decimal, f_start: Decimal
+    value_at: Function, probes: Sequence[Decimal], start: Decimal, f_start: Decimal
 ) -> tuple[Decimal, Decimal, Decimal, Decimal] | None:
     """The first interval ``(a, b, f(a), f(b))`` along ``probes`` (walked from ``start``) where
     the function changes sign or hits 0; None if it never does."""
     a, fa = start, f_start
     for b in probes:
-        fb = evaluate(b)[0]
+        fb = value_at(b)
         if fb == 0 or _sign(fb) != _sign(fa):
             return a, b, fa, fb
         a, fa = b, fb
@@ -244,10 +248,13 @@ def find_unit_rate(flows: Flows, *, units_per_period: int = 1) -> Decimal:
     def evaluate(rate: Decimal) -> tuple[Decimal, Decimal]:
         return npv_and_slope(flows, rate)
 
-    f_zero = evaluate(_ZERO)[0]
+    def value_at(rate: Decimal) -> Decimal:
+        return npv_and_slope(flows, rate, with_slope=False)[0]
+
+    f_zero = value_at(_ZERO)
     if f_zero == 0:
         return _ZERO
-    found = bracket(evaluate, up, _ZERO, f_zero) or bracket(evaluate, down, _ZERO, f_zero)
+    found = bracket(value_at, up, _ZERO, f_zero) or bracket(value_at, down, _ZERO, f_zero)
     if found is None:
         raise ConvergenceError("apr.no_root", field="flows", sign_changes=changes)
     with localcontext(_context()):
