@@ -327,27 +327,25 @@ def allowed_interest(balance: Decimal, a: date, b: date, cap: CapLine) -> Decima
 def simulate_cap(
     received: Decimal, start: date, payments: Sequence[tuple[date, Decimal]], cap: CapLine
 ) -> CapTest:
-    """Replay the borrower's payments on the money received: each payment first pays the
-    charges the cap allows on the outstanding received principal since the previous payment,
-    then that principal; whatever is left once principal is repaid lies above the cap.
+    """Replay the borrower's payments on the money received, as a court offsets them (fees
+    and interest first, then principal; Civil Code Art. 561): charges accrue at the cap on the
+    outstanding received principal, each payment first pays the accrued allowed charges, then
+    the principal; whatever is left once principal is repaid lies above the cap.
 
-    The cap is a simple annual rate: allowed charges never compound, and a payment smaller
-    than the period's allowance leaves the unused room behind (the lender charged less than
-    the cap in that period; room is not saved up to excuse later overcharges).  So a schedule
-    that defers charges to a later period (a grace period typed by hand) can show an amount
-    above the cap although its IRR is within it.
+    The cap is a simple annual rate: allowed charges carry forward unpaid but never compound.
 
     >>> pays = [(date(2024, 2, 1), Decimal("5300")), (date(2024, 3, 1), Decimal("5300"))]
     >>> t = simulate_cap(Decimal("10000"), date(2024, 1, 1), pays, CapLine(Decimal("0.24")))
     >>> t.charges_total, t.charges_allowed, t.amount_above_cap
     (Decimal('600.00'), Decimal('298.00'), Decimal('302.00'))
     """
-    outstanding, above = received, ZERO
+    outstanding, accrued, above = received, ZERO, ZERO
     previous = start
     for day, amount in sorted(payments, key=lambda p: p[0]):
-        room = allowed_interest(outstanding, previous, day, cap)
+        accrued += allowed_interest(outstanding, previous, day, cap)
         previous = max(previous, day)
-        to_charges = min(amount, room)
+        to_charges = min(amount, accrued)
+        accrued -= to_charges
         to_principal = min(amount - to_charges, outstanding)
         outstanding -= to_principal
         above += amount - to_charges - to_principal
@@ -440,6 +438,9 @@ def assess_loan(
     received = loan.received
     apr = _all_in_apr(loan, payments, received)
 
+    # The rate agreed, all in: with a cap that changes over time (the 2020-08-20 split), the
+    # part under a higher line must not lend room to the part under a lower one.
+    agreed = max(loan.annual_rate, apr.apr_simple)
     cap_spec = rule.cap or CapSpec("none")
     cap = cap_spec.resolve(lpr, loan.contract_date, filing)
     cap_after = rule.then_cap.resolve(lpr, loan.contract_date, filing) if rule.then_cap else None
@@ -456,7 +457,9 @@ def assess_loan(
         test = CapTest(charges, charges, ZERO, ZERO)
         basis = "none"
     else:
-        line = CapLine(cap, cap_after, rule.split_on if cap_after is not None else None)
+        line = CapLine(cap)
+        if cap_after is not None:  # the transition: never allow more than was agreed
+            line = CapLine(min(cap, agreed), min(cap_after, agreed), rule.split_on)
         test = simulate_cap(tested_received, loan.start, tested, line)
         basis = (
             cap_spec.text if cap_spec.rate is not None else f"{cap_spec.text}@{cap_spec.at.value}"
@@ -470,8 +473,9 @@ def assess_loan(
     void_above: dict[str, Decimal] = {}
     for r in applicable:
         if r.kind is RuleKind.VOID_LINE and r.line is not None:
+            # only days before the split: after it the void line no longer applies
             split = rule.split_on if cap_after is not None else None
-            void = CapLine(r.line, cap_after, split)
+            void = CapLine(min(r.line, agreed), agreed if split else None, split)
             void_above[r.id] = simulate_cap(
                 tested_received, loan.start, tested, void
             ).amount_above_cap
