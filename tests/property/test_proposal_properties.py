@@ -22,6 +22,7 @@ from xieshang.domain.proposals import (
     apply_proposal,
     loan_position,
 )
+from xieshang.domain.rates import DayCount
 from xieshang.domain.schedule import Method, validate_schedule
 
 D = Decimal
@@ -60,6 +61,7 @@ def positions(draw, *, method=None, arrears=True):
         remaining_months=months,
         next_due=as_of + timedelta(days=draw(st.integers(1, 75))),
         method=m,
+        day_count=draw(st.sampled_from(DayCount)),
         **extra,
     )
 

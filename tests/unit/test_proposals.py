@@ -232,6 +232,23 @@ def test_a_broken_first_period_charges_accrued_and_part_month_interest_with_the_
     assert out.schedule.rows[1].interest == D("11.00")  # 1100 × 1 %
 
 
+def test_a_first_installment_a_day_away_on_a_long_annuity_charges_a_day_of_interest():
+    position = loan_position(
+        as_of=date(2020, 1, 1),
+        outstanding_principal="100",
+        annual_rate="0.296",
+        remaining_months=32,
+        next_due=date(2020, 1, 2),
+    )
+    out = apply_proposal(position, Proposal(()))
+    # 100 × 29.6 % × 1/360 = 0.0822 → 0.08; the principal runs as a whole-month annuity.
+    assert out.schedule.rows[0].interest == D("0.08")
+    assert out.schedule.rows[1].interest == fen(
+        Fraction(out.schedule.rows[0].balance) * Fraction(296, 12000)
+    )
+    assert validate_schedule(out.schedule) == ()
+
+
 def test_a_plan_starting_months_later_charges_the_gap_as_simple_interest():
     position = loan_position(
         as_of=date(2024, 1, 1),

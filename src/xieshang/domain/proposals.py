@@ -25,8 +25,8 @@ Order of effect (the order the concessions are listed in does not matter):
 
 Interest of the new plan runs from ``as_of`` (the day the accrued interest was computed to);
 installments fall on the contract's due day (``next_due`` and months after it), the first
-one after the start date; a plan whose first installment is two months or more after
-``as_of`` charges the gap as simple interest with its first installment.  Even splits use
+one after the start date, and the first month's interest is what runs from ``as_of`` to that
+date (a plan starting months later charges the whole gap, as simple interest).  Even splits use
 ``unit`` (the fen by default; ``YUAN`` for whole-yuan installments), remainder to the last.
 
 >>> pos = loan_position(as_of=date(2024, 3, 10), overdue_principal="40000",
@@ -464,12 +464,14 @@ def _regular_rows(
         )
         rows += [_Row(r.due_date, r.principal, r.interest) for r in base.rows]
         return rows, lead, ("note.holiday_interest_waived", *base.notes)
-    # The engine's first period must end within two months of its start: a plan that starts
-    # later charges the gap as simple interest with the first installment.
-    begin = (
-        position.as_of if first_due < add_months(position.as_of, 2) else add_months(first_due, -1)
-    )
-    gap = _simple_interest(principal, rate, position.as_of, begin, dc=dc, rounding=rounding)
+    # The engine sizes the level payment on whole months, so it gets a whole first month
+    # (ending on ``first_due``); that month's interest is then corrected to what really runs
+    # from ``as_of`` to ``first_due`` (less when ``as_of`` is inside the month — the part
+    # before it is the accrued interest — more when the plan starts later).  The correction
+    # changes interest only, never principal, so the rows still sum exactly.
+    begin = add_months(first_due, -1)
+    actual = _simple_interest(principal, rate, position.as_of, first_due, dc=dc, rounding=rounding)
+    charged = _simple_interest(principal, rate, begin, first_due, dc=dc, rounding=rounding)
     span = set(range(1, lead + 1))
     mode = None if holiday is None else holiday.interest
     options = ScheduleOptions(
@@ -482,7 +484,8 @@ def _regular_rows(
     )
     base = build_schedule(principal, rate, months + lead, begin, method, options)
     rows = [_Row(r.due_date, r.principal, r.interest, r.fee, r.capitalised) for r in base.rows]
-    rows[lead].interest += gap  # with the first installment after any holiday
+    # The first row with interest due: the first holiday row when interest is paid during it.
+    rows[0 if mode is HolidayInterest.PAID else lead].interest += actual - charged
     return rows, lead, base.notes
 
 
