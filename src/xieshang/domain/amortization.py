@@ -21,7 +21,13 @@ balance, so every schedule sums exactly (DESIGN.md §4) and passes ``validate_sc
 * Interest only: interest each period, the principal with the last (or, with
   ``interest_only_months`` < months, in equal parts over the periods after the window).
 * Bullet: one payment ``months`` after ``start`` of principal + simple interest for the whole
-  term (30/360: annual × months / 12; act/360, act/365: actual days).
+  term (30/360: annual × months / 12; act/360, act/365: actual days).  It has no periods, so
+  ``first_due``, grace, holidays and ``round_payment_to`` are refused
+  (``schedule.option_not_applicable``), as is any option a method has no use for.
+
+The remainder-to-the-last rule has a price at extreme terms: a level rounded by under half a
+fen, compounded over 360 months at 36 %/yr, moves the last installment by thousands of yuan
+(1,000,000 at 36 % over 360 months: level 30000.72, last 26041.63).
 
 >>> s = build_schedule(Decimal("100"), Decimal("0.094822"), 6, date(2024, 1, 1), Method.ANNUITY)
 >>> [str(r.interest) for r in s.rows]
