@@ -110,10 +110,14 @@ def test_without_fees_a_nominal_rate_within_the_cap_leaves_nothing_above_it(loan
     st.integers(1, 3000),
 )
 def test_raising_the_rate_never_lowers_the_amount_above_the_cap(loan, step_bp):
+    """Exactly, under one cap line.  Under the 2020-08-20 split the allowance follows the
+    agreed all-in rate where it is below the lines, so a fen of rounding per installment can
+    move either way (Hypothesis found 0.01 → 0.00 on a 3-month loan at 0 % → 0.01 %)."""
     higher = replace(loan, annual_rate=loan.annual_rate + D(step_bp) / 10000)
-    low = assess_loan(loan, RULES, LPR, as_of=AS_OF).amount_above_cap
+    low = assess_loan(loan, RULES, LPR, as_of=AS_OF)
     high = assess_loan(higher, RULES, LPR, as_of=AS_OF).amount_above_cap
-    assert high >= low
+    slack = FEN * loan.months if low.split_on is not None else D(0)
+    assert high >= low.amount_above_cap - slack
 
 
 @given(

@@ -91,7 +91,6 @@ _ALIASES = {
     "商业保理": "factoring",
     "商业保理公司": "factoring",
     "地方资产管理公司": "local_amc",
-    "地方ams": "local_amc",
     "区域性股权市场": "regional_equity_market",
     "民间借贷": "private",
     "个人": "private",
