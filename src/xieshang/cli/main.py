@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
+
+try:  # Typer vendors its own copy of click from 0.2x on; older releases use click itself.
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from xieshang.domain.errors import DomainError
 from xieshang.i18n import message, normalize_lang
@@ -40,13 +44,13 @@ def _lang_from_argv(argv: list[str]) -> str:
     return normalize_lang(os.environ.get("XIESHANG_LANG"))
 
 
-def _usage_line(exc: click.UsageError, lang: str) -> str:
-    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+def _usage_line(exc: click_exceptions.UsageError, lang: str) -> str:
+    if isinstance(exc, click_exceptions.MissingParameter) and exc.param is not None:
         option = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or "?"])
         return message("cli.missing_option", lang, option=option)
-    if isinstance(exc, click.NoSuchOption):
+    if isinstance(exc, click_exceptions.NoSuchOption):
         return message("cli.unknown_option", lang, option=exc.option_name)
-    if isinstance(exc, click.BadParameter) and exc.param is not None:
+    if isinstance(exc, click_exceptions.BadParameter) and exc.param is not None:
         option = "/".join(getattr(exc.param, "opts", []) or [exc.param.name or "?"])
         return message("cli.bad_value", lang, option=option, detail=exc.message)
     return message("cli.usage", lang, detail=exc.format_message())
@@ -56,18 +60,20 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and, as a console script, exits with) the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     lang = _lang_from_argv(args)
+    if not args:
+        args = ["--help"]
     code = 0
     try:
         app(args=args, prog_name="xieshang", standalone_mode=False)
     except DomainError as exc:
         typer.echo(message(exc.code, lang, field=exc.field, **dict(exc.params)), err=True)
         code = EXIT_BAD_INPUT
-    except click.UsageError as exc:
+    except click_exceptions.UsageError as exc:
         typer.echo(_usage_line(exc, lang), err=True)
         code = EXIT_BAD_INPUT
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.Abort:
+    except typer.Abort:
         code = EXIT_INTERNAL
     except Exception as exc:
         if os.environ.get("XIESHANG_DEBUG") == "1":
