@@ -48,7 +48,8 @@ def parse_int(text: str, field: str) -> int:
 def read_toml_file(path: Path) -> dict[str, Any]:
     raw = _read(path)
     try:
-        return tomllib.loads(raw)
+        # TOML floats become exact Decimals: no binary float ever reaches a money path.
+        return tomllib.loads(raw, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise DomainError(
             "file.toml_invalid", field="file", path=str(path), detail=str(exc)

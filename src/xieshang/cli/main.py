@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
 from xieshang.domain.errors import DomainError
 from xieshang.i18n import message, normalize_lang
 
-from . import apr_cmd, schedule_cmd
+from . import apr_cmd, plan_cmd, schedule_cmd
 
 app = typer.Typer(
     name="xieshang",
@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 app.command("schedule")(schedule_cmd.schedule)
 app.command("apr")(apr_cmd.apr)
+app.command("check-loan")(plan_cmd.check_loan)
+app.command("plan")(plan_cmd.plan)
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1

@@ -1,0 +1,375 @@
+"""Readable reports for ``check-loan`` and ``plan`` (Rich, zh/en) and their JSON forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from xieshang.domain.concessions import (
+    FirstPayment,
+    InterestStop,
+    PaymentHoliday,
+    RateReduction,
+    ReAgeing,
+    Settlement,
+    TermExtension,
+    Waiver,
+)
+from xieshang.domain.law import LegalAssessment
+from xieshang.domain.plan import PlanReport
+from xieshang.domain.proposals import ProposalOutcome
+from xieshang.domain.standing import Standing
+from xieshang.i18n import message, text
+
+from .common import percent, yuan
+
+REPORT_WIDTH = 110
+
+
+def console() -> Console:
+    # A fixed width and no colour keep reports identical on every terminal (golden files).
+    return Console(width=REPORT_WIDTH, color_system=None, highlight=False, soft_wrap=False)
+
+
+def describe_proposal(outcome: ProposalOutcome, lang: str) -> str:
+    parts = []
+    for c in outcome.proposal.concessions:
+        if isinstance(c, Settlement):
+            parts.append(
+                text("c_settlement", lang, percent=percent(c.percent, 2), n=c.installments)
+            )
+        elif isinstance(c, InterestStop):
+            parts.append(text("c_interest_stop", lang, n=c.installments))
+        elif isinstance(c, TermExtension):
+            parts.append(text("c_extension", lang, n=c.extra_months))
+        elif isinstance(c, RateReduction):
+            parts.append(text("c_rate", lang, rate=percent(c.new_annual_rate, 2)))
+        elif isinstance(c, Waiver):
+            parts.append(text("c_waiver", lang, item=text(f"item_{c.target}", lang)))
+        elif isinstance(c, ReAgeing):
+            parts.append(text("c_reageing", lang, n=c.installments))
+        elif isinstance(c, PaymentHoliday):
+            parts.append(text("c_holiday", lang, n=c.months))
+        elif isinstance(c, FirstPayment):
+            parts.append(text("c_first_payment", lang, amount=yuan(c.amount)))
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _finding_line(f: Any, lang: str) -> str:
+    explanation = f.explanation_zh if lang == "zh" else f.explanation_en
+    mark = {"violation": "✗", "warning": "!", "info": "·"}.get(f.severity, "·")
+    cite = f" [{f.citation}]" if f.citation else ""
+    return f"  {mark} {explanation}{cite}"
+
+
+def print_check_loan(loan: Any, a: LegalAssessment, st: Standing, lang: str) -> None:
+    out = console()
+    out.print(f"[bold]{text('check_title', lang)}[/bold] — {loan.lender} ({loan.id})")
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column()
+    table.add_column(justify="right")
+    rows = [
+        (text("lender_type", lang), text(f"lt_{loan.lender_type.value}", lang)),
+        (text("contract_date", lang), loan.contract_date.isoformat()),
+        (text("principal_contract", lang), yuan(loan.principal)),
+        (text("received", lang), yuan(loan.received)),
+        (text("nominal_rate", lang), percent(loan.annual_rate)),
+        (text("apr_simple", lang), percent(a.apr.apr_simple)),
+        (text("apr_compound", lang), percent(a.apr.apr_compound)),
+        (text("regime", lang), text(f"regime_{a.regime_id}", lang)),
+        (text("cap", lang), percent(a.cap) if a.cap is not None else text("no_cap", lang)),
+        (text("charges_total", lang), yuan(a.charges_total)),
+        (text("charges_allowed", lang), yuan(a.charges_allowed)),
+        (text("amount_above_cap", lang), yuan(a.amount_above_cap)),
+        (text("as_of", lang), st.as_of.isoformat()),
+        (
+            text("overdue", lang),
+            text("overdue_value", lang, n=st.overdue_installments, days=st.days_overdue),
+        ),
+        (text("contract_remaining", lang), yuan(st.contract_remaining)),
+        (text("legally_protected", lang), yuan(st.legally_protected_total)),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    out.print(table)
+    if a.findings:
+        out.print(text("findings", lang))
+        for f in a.findings:
+            out.print(_finding_line(f, lang))
+    out.print(message(a.disclaimer, lang))
+
+
+def check_loan_json(loan: Any, a: LegalAssessment, st: Standing, lang: str) -> dict[str, Any]:
+    return {
+        "loan_id": loan.id,
+        "lender": loan.lender,
+        "lender_type": loan.lender_type,
+        "contract_date": loan.contract_date,
+        "principal": loan.principal,
+        "received": loan.received,
+        "nominal_rate": loan.annual_rate,
+        "regime": a.regime_id,
+        "cap": a.cap,
+        "cap_basis": a.cap_basis,
+        "cap_after": a.cap_after,
+        "split_on": a.split_on,
+        "apr": a.apr,
+        "all_in_apr": a.apr.apr_simple,
+        "charges_total": a.charges_total,
+        "charges_allowed": a.charges_allowed,
+        "amount_above_cap": a.amount_above_cap,
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity,
+                "citation": f.citation,
+                "explanation": f.explanation_zh if lang == "zh" else f.explanation_en,
+                "confidence": f.confidence,
+            }
+            for f in a.findings
+        ],
+        "standing": {
+            "as_of": st.as_of,
+            "overdue_installments": st.overdue_installments,
+            "days_overdue": st.days_overdue,
+            "contract_remaining": st.contract_remaining,
+            "legally_protected_total": st.legally_protected_total,
+            "total_owed": st.position.total_owed if st.position else "0.00",
+        },
+        "disclaimer": message(a.disclaimer, lang),
+    }
+
+
+def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> None:
+    out = console()
+    c = report.capacity
+    title = text("plan_title", lang)
+    out.print(f"[bold]{title}[/bold]" + (f" — {borrower}" if borrower else ""))
+    out.print(text("as_of_line", lang, date=report.as_of.isoformat()))
+    out.print()
+    out.print(f"[bold]1. {text('section_capacity', lang)}[/bold]")
+    cap = Table(show_header=False, box=None, padding=(0, 2))
+    cap.add_column()
+    cap.add_column(justify="right")
+    cap.add_row(text("monthly_income", lang), yuan(c.monthly_income))
+    cap.add_row(text("essential_living_costs", lang), yuan(c.essential_living_costs))
+    if c.reference is not None:
+        fig = c.reference.figure
+        cap.add_row(
+            text("reference_living_costs", lang, region=fig.region, year=fig.year),
+            yuan(c.reference.household_monthly),
+        )
+    cap.add_row(text("buffer", lang), yuan(c.buffer))
+    cap.add_row(text("repayment_capacity", lang), yuan(c.repayment_capacity))
+    cap.add_row(text("current_debt_service", lang), yuan(c.current_debt_service))
+    cap.add_row(text("shortfall", lang), yuan(c.shortfall))
+    cap.add_row(text("dsr", lang), percent(c.debt_service_ratio, 1))
+    out.print(cap)
+    for code in c.findings:
+        out.print(f"  · {message(code, lang)}")
+    out.print()
+    out.print(f"[bold]2. {text('section_loans', lang)}[/bold]")
+    loans = Table(padding=(0, 1))
+    for key, right in (
+        ("loan", False),
+        ("lender_type", False),
+        ("apr_short", True),
+        ("cap_short", True),
+        ("above_cap_short", True),
+        ("owed", True),
+        ("protected_short", True),
+        ("days_overdue", True),
+    ):
+        loans.add_column(text(key, lang), justify="right" if right else "left")
+    for r in report.reviews:
+        a, st = r.assessment, r.standing
+        loans.add_row(
+            f"{r.loan.id}",
+            text(f"lt_{r.loan.lender_type.value}", lang),
+            percent(a.apr.apr_simple),
+            percent(a.cap) if a.cap is not None else "—",
+            yuan(a.amount_above_cap),
+            yuan(r.owed),
+            yuan(st.legally_protected_total),
+            str(st.days_overdue),
+        )
+    loans.add_section()
+    loans.add_row(
+        text("total", lang),
+        "",
+        "",
+        "",
+        yuan(report.total_above_cap),
+        yuan(report.total_owed),
+        yuan(report.total_protected),
+        "",
+    )
+    out.print(loans)
+    for r in report.reviews:
+        serious = [f for f in r.assessment.findings if f.severity in ("violation", "warning")]
+        for f in serious:
+            out.print(f"  {r.loan.id}:" + _finding_line(f, lang)[1:])
+    out.print()
+    out.print(f"[bold]3. {text('section_requests', lang)}[/bold]")
+    req = Table(padding=(0, 1))
+    for key, right in (
+        ("loan", False),
+        ("request", False),
+        ("share", True),
+        ("first_payment", True),
+        ("regular_payment", True),
+        ("months_short", True),
+        ("total_to_pay", True),
+        ("fits", False),
+    ):
+        req.add_column(text(key, lang), justify="right" if right else "left")
+    for s in report.suggestions:
+        o = s.outcome
+        if o is None:
+            req.add_row(s.loan_id, message(s.reason, lang), yuan(s.target), "", "", "", "", "")
+            continue
+        sm = o.summary
+        req.add_row(
+            s.loan_id,
+            describe_proposal(o, lang),
+            yuan(s.target),
+            yuan(sm.first_payment),
+            yuan(sm.regular_payment),
+            str(sm.months_to_clear),
+            yuan(sm.total_to_pay),
+            text("yes", lang) if s.fits else text("no", lang),
+        )
+    req.add_section()
+    req.add_row(
+        text("total", lang),
+        "",
+        yuan(c.repayment_capacity),
+        "",
+        yuan(report.suggested_monthly),
+        "",
+        "",
+        "",
+    )
+    out.print(req)
+    out.print()
+    out.print(f"[bold]4. {text('section_allocation', lang)}[/bold]")
+    plan = report.allocation
+    if plan is None:
+        out.print("  " + message("plan.no_capacity", lang))
+    else:
+        out.print(
+            text(
+                "allocation_line",
+                lang,
+                strategy=text(f"strategy_{plan.strategy.value}", lang),
+                capacity=yuan(plan.capacity),
+                months=plan.months_to_clear if plan.months_to_clear is not None else "—",
+                interest=yuan(plan.total_interest),
+            )
+        )
+        alloc = Table(padding=(0, 1))
+        for key, right in (
+            ("loan", False),
+            ("month1", True),
+            ("payoff", False),
+            ("interest_total", True),
+            ("paid_total", True),
+        ):
+            alloc.add_column(text(key, lang), justify="right" if right else "left")
+        for cs in plan.creditors:
+            alloc.add_row(
+                cs.creditor_id,
+                yuan(cs.first_payment),
+                cs.payoff_date.isoformat() if cs.payoff_date else "—",
+                yuan(cs.total_interest),
+                yuan(cs.total_paid),
+            )
+        out.print(alloc)
+        for code in plan.findings:
+            out.print(f"  · {message(code, lang)}")
+    out.print()
+    for code in report.findings:
+        out.print(f"· {message(code, lang)}")
+    out.print(message("law.disclaimer.not_legal_advice", lang))
+
+
+def plan_json(report: PlanReport, lang: str) -> dict[str, Any]:
+    c = report.capacity
+    return {
+        "as_of": report.as_of,
+        "capacity": {
+            "monthly_income": c.monthly_income,
+            "essential_living_costs": c.essential_living_costs,
+            "buffer": c.buffer,
+            "repayment_capacity": c.repayment_capacity,
+            "current_debt_service": c.current_debt_service,
+            "shortfall": c.shortfall,
+            "debt_service_ratio": c.debt_service_ratio,
+            "monthly_surplus": c.monthly_surplus,
+            "reference_household_monthly": c.reference.household_monthly if c.reference else None,
+            "findings": list(c.findings),
+        },
+        "loans": [
+            {
+                "id": r.loan.id,
+                "lender": r.loan.lender,
+                "lender_type": r.loan.lender_type,
+                "regime": r.assessment.regime_id,
+                "all_in_apr": r.assessment.apr.apr_simple,
+                "cap": r.assessment.cap,
+                "amount_above_cap": r.assessment.amount_above_cap,
+                "owed": r.owed,
+                "legally_protected_total": r.standing.legally_protected_total,
+                "days_overdue": r.standing.days_overdue,
+                "findings": [f.code for f in r.assessment.findings],
+            }
+            for r in report.reviews
+        ],
+        "suggestions": [
+            {
+                "loan_id": s.loan_id,
+                "target": s.target,
+                "fits": s.fits,
+                "reason": s.reason,
+                "label": s.outcome.proposal.label if s.outcome else None,
+                "request": describe_proposal(s.outcome, lang) if s.outcome else None,
+                "summary": s.outcome.summary if s.outcome else None,
+                "schedule": [
+                    {
+                        "n": r.n,
+                        "due_date": r.due_date,
+                        "payment": r.payment,
+                        "principal": r.principal,
+                        "interest": r.interest,
+                        "balance": r.balance,
+                    }
+                    for r in s.outcome.schedule.rows
+                ]
+                if s.outcome
+                else [],
+            }
+            for s in report.suggestions
+        ],
+        "allocation": None
+        if report.allocation is None
+        else {
+            "strategy": report.allocation.strategy,
+            "capacity": report.allocation.capacity,
+            "months_to_clear": report.allocation.months_to_clear,
+            "total_interest": report.allocation.total_interest,
+            "total_paid": report.allocation.total_paid,
+            "feasible": report.allocation.feasible,
+            "creditors": report.allocation.creditors,
+            "findings": list(report.allocation.findings),
+        },
+        "totals": {
+            "owed": report.total_owed,
+            "legally_protected": report.total_protected,
+            "above_cap": report.total_above_cap,
+            "suggested_monthly": report.suggested_monthly,
+        },
+        "findings": list(report.findings),
+        "disclaimer": message("law.disclaimer.not_legal_advice", lang),
+    }
