@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from xieshang.domain.errors import DomainError
 from .common import (
     JsonOption,
     LangOption,
+    parse_amount,
     parse_date,
     parse_int,
     percent,
@@ -36,35 +39,22 @@ def apr(
     lang: str | None = LangOption,
 ) -> None:
     """Compute the annualised rate (年化利率, IRR method) of a loan's cash flows."""
-    from xieshang.domain.money import money, positive_money
+    from xieshang.domain.amortization_options import MAX_MONTHS
     from xieshang.services.calculations import compute_apr_dated, compute_apr_regular
 
     language = resolve_lang(lang)
     received = None
     if flows is not None:
-        dated = []
-        for line, row in read_csv_file(flows):
-            if "date" not in row or "amount" not in row:
-                raise DomainError(
-                    "file.csv_invalid",
-                    field="flows",
-                    path=str(flows),
-                    line=line,
-                    detail="columns: date,amount",
-                )
-            dated.append(
-                (
-                    parse_date(row["date"], f"flows[{line}].date"),
-                    money(row["amount"], field=f"flows[{line}].amount"),
-                )
-            )
-        result = compute_apr_dated(dated)
+        result = compute_apr_dated(_read_flows(flows))
     elif principal is not None and payment is not None and months is not None:
-        p = positive_money(principal, field="principal")
-        fee = money(upfront_fee, field="upfront_fee", allow_negative=False)
+        p = parse_amount(principal, "principal")
+        fee = parse_amount(upfront_fee, "upfront_fee", positive=False)
+        level = parse_amount(payment, "payment")
         n = parse_int(months, "months")
+        if n > MAX_MONTHS:  # the same ceiling as schedules; a huge term would only eat memory
+            raise DomainError("term.too_long", field="months", value=n, limit=MAX_MONTHS)
         received = p - fee
-        result = compute_apr_regular(p, fee, positive_money(payment, field="payment"), n)
+        result = compute_apr_regular(p, fee, level, n)
     else:
         raise DomainError("cli.apr_needs_inputs", field="flows")
     payload: dict[str, Any] = {
@@ -96,3 +86,16 @@ def apr(
     Console().print(table)
     for w in result.warnings:
         typer.echo(message(w, language), err=True)
+
+
+def _read_flows(path: Path) -> list[tuple[date, Decimal]]:
+    """The dated flows of a ``date,amount`` CSV; a bad cell is named by its flow number
+    (``flows[0]`` is the first data row, shown to the user as 第1项 / #1)."""
+    rows = read_csv_file(path, field="flows", columns=("date", "amount"))
+    return [
+        (
+            parse_date(row["date"], f"flows[{i}].date"),
+            parse_amount(row["amount"], f"flows[{i}].amount", positive=False, allow_negative=True),
+        )
+        for i, (_line, row) in enumerate(rows)
+    ]

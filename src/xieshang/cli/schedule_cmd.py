@@ -6,7 +6,17 @@ from typing import Any
 
 import typer
 
-from .common import JsonOption, LangOption, parse_date, parse_int, print_json, resolve_lang, yuan
+from .common import (
+    JsonOption,
+    LangOption,
+    parse_amount,
+    parse_date,
+    parse_int,
+    parse_percent_rate,
+    print_json,
+    resolve_lang,
+    yuan,
+)
 
 
 def schedule(
@@ -35,21 +45,20 @@ def schedule(
     lang: str | None = LangOption,
 ) -> None:
     """Compute a repayment schedule (还款计划)."""
-    from xieshang.domain.money import positive_money
-    from xieshang.domain.rates import DayCount, parse_rate
+    from xieshang.domain.rates import DayCount
     from xieshang.domain.schedule import Method
     from xieshang.services.calculations import compute_schedule
 
     language = resolve_lang(lang)
     result = compute_schedule(
-        principal=positive_money(principal, field="principal"),
-        annual_rate=parse_rate(annual_rate, percent=True),
+        principal=parse_amount(principal, "principal"),
+        annual_rate=parse_percent_rate(annual_rate, "annual_rate"),
         months=parse_int(months, "months"),
         method=Method.parse(method),
         start=parse_date(start, "start"),
         day_count=DayCount.parse(day_count),
-        first_due=parse_date(first_due, "first_due") if first_due else None,
-        round_to=positive_money(round_to, field="round_to") if round_to else None,
+        first_due=parse_date(first_due, "first_due") if first_due is not None else None,
+        round_to=parse_amount(round_to, "round_to") if round_to is not None else None,
     )
     if as_json:
         print_json(schedule_json(result))
@@ -82,6 +91,7 @@ def schedule_json(s: Any) -> dict[str, Any]:
             "interest": s.total_interest,
             "fee": s.total_fees,
         },
+        "notes": list(s.notes),
     }
 
 
@@ -89,7 +99,7 @@ def _print_table(s: Any, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from xieshang.i18n import text
+    from xieshang.i18n import message, text
 
     table = Table(title=f"{text('schedule_title', lang)} (¥)")
     table.add_column(text("n", lang), justify="right")
@@ -117,3 +127,5 @@ def _print_table(s: Any, lang: str) -> None:
         "",
     )
     Console().print(table)
+    for note in s.notes:
+        typer.echo(message(note, lang))
