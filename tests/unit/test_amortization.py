@@ -356,3 +356,9 @@ def test_manual_schedules_need_rows():
 
 def test_annuity_payment_refuses_an_empty_term():
     assert code_of(lambda: annuity_payment(D("100"), D("0.01"), 0))[0] == "term.not_positive"
+
+
+def test_a_rate_too_small_to_register_is_treated_as_zero_not_a_division_by_zero():
+    s = build_schedule(Decimal(100), Decimal("1e-50"), 6, date(2024, 1, 1), Method.ANNUITY)
+    assert s.total_principal == Decimal("100.00")
+    assert s.total_interest == Decimal("0.00")

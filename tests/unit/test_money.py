@@ -99,3 +99,9 @@ def test_whole_yuan_splits_put_the_remainder_last_like_fineract():
 
 def test_rounding_never_goes_through_binary_floats():
     assert round_money(Decimal("1.005")) == Decimal("1.01")
+
+
+def test_absurdly_large_amounts_are_refused_with_a_code_not_a_crash():
+    with pytest.raises(DomainError) as info:
+        money("1e400", field="principal")
+    assert info.value.code == "amount.too_large"

@@ -87,6 +87,8 @@ def annuity_payment(principal: Decimal, monthly_rate: Decimal, months: int) -> D
         if monthly_rate == 0:
             return principal / months
         growth = (1 + monthly_rate) ** months
+        if growth == 1:  # a rate too small to register at this precision is a zero rate
+            return principal / months
         return principal * monthly_rate * growth / (growth - 1)
 
 

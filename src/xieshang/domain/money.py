@@ -33,6 +33,7 @@ from .errors import DomainError
 FEN = Decimal("0.01")
 YUAN = Decimal("1")
 ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal(10) ** 15  # yuan
 
 _MODES = {
     "half-up": ROUND_HALF_UP,
@@ -84,6 +85,9 @@ def _to_decimal(value: object, field: str) -> Decimal:
         raise DomainError("amount.not_a_number", field=field, value=repr(value))
     if not d.is_finite():
         raise DomainError("amount.not_a_number", field=field, value=str(value))
+    if abs(d) >= MAX_AMOUNT:
+        # Far beyond any household debt; refusing it keeps every quantize within precision.
+        raise DomainError("amount.too_large", field=field, value=str(value), limit=str(MAX_AMOUNT))
     return d
 
 
