@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,41 @@ def test_a_borrower_with_no_capacity_gets_a_plan_that_says_so():
     assert report.allocation is None
     assert "plan.no_capacity" in report.findings
     assert not report.suggestions[0].fits
+
+
+def test_a_loan_the_borrower_keeps_paying_takes_its_payment_off_the_capacity_first():
+    base = ROOT / "examples"
+    raw = toml(base / "situation.toml")
+    raw["exclude"] = ["bank"]
+    situation = read_situation(raw, lambda n: toml(base / n))
+    report = plan_situation(situation)
+    bank = next(r for r in report.reviews if r.loan.id == "bank")
+    kept = bank.standing.schedule.regular_payment
+    shared = sum(c.first_payment for c in report.allocation.creditors)
+    assert shared == report.capacity.repayment_capacity - kept
+    suggestion = next(s for s in report.suggestions if s.loan_id == "bank")
+    assert suggestion.reason == "advice.excluded"
+    assert suggestion.outcome is None
+    assert all(c.creditor_id != "bank" for c in report.allocation.creditors)
+
+
+def test_excluding_a_loan_that_does_not_exist_is_refused():
+    base = ROOT / "examples"
+    raw = toml(base / "situation.toml")
+    raw["exclude"] = ["nope"]
+    situation = read_situation(raw, lambda n: toml(base / n))
+    with pytest.raises(DomainError) as info:
+        plan_situation(situation)
+    assert info.value.code == "plan.excluded_unknown"
+
+
+def test_the_combined_timeline_adds_every_suggested_payment_month_by_month():
+    report = example_report()
+    months = report.timeline
+    assert sum(amount for _, amount in months) == report.suggested_total
+    assert report.peak_month <= report.capacity.repayment_capacity
+    assert [d.day for d, _ in months] == [1] * len(months)
+    assert all(
+        (b.year * 12 + b.month) - (a.year * 12 + a.month) == 1
+        for (a, _), (b, _) in pairwise(months)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -57,11 +58,23 @@ def describe_proposal(outcome: ProposalOutcome, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def _finding_line(f: Any, lang: str) -> str:
+MARKS = {"violation": "✗", "warning": "!", "info": "·"}
+
+
+def _finding_text(f: Any, lang: str) -> str:
     explanation = f.explanation_zh if lang == "zh" else f.explanation_en
-    mark = {"violation": "✗", "warning": "!", "info": "·"}.get(f.severity, "·")
     cite = f" [{f.citation}]" if f.citation else ""
-    return f"  {mark} {explanation}{cite}"
+    return f"{explanation}{cite}"
+
+
+def _findings_grid(items: list[tuple[str, Any]], lang: str) -> Table:
+    """Findings as a two-column grid so long explanations wrap under themselves."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, f in items:
+        grid.add_row(f"  {label}{MARKS.get(f.severity, '·')}", _finding_text(f, lang))
+    return grid
 
 
 def print_check_loan(loan: Any, a: LegalAssessment, st: Standing, lang: str) -> None:
@@ -96,8 +109,7 @@ def print_check_loan(loan: Any, a: LegalAssessment, st: Standing, lang: str) -> 
     out.print(table)
     if a.findings:
         out.print(text("findings", lang))
-        for f in a.findings:
-            out.print(_finding_line(f, lang))
+        out.print(_findings_grid([("", f) for f in a.findings], lang))
     out.print(message(a.disclaimer, lang))
 
 
@@ -207,12 +219,21 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
         "",
     )
     out.print(loans)
-    for r in report.reviews:
-        serious = [f for f in r.assessment.findings if f.severity in ("violation", "warning")]
-        for f in serious:
-            out.print(f"  {r.loan.id}:" + _finding_line(f, lang)[1:])
+    serious = [
+        (f"{r.loan.id} ", f)
+        for r in report.reviews
+        for f in r.assessment.findings
+        if f.severity in ("violation", "warning")
+    ]
+    if serious:
+        out.print(_findings_grid(serious, lang))
     out.print()
     out.print(f"[bold]3. {text('section_requests', lang)}[/bold]")
+    if report.allocation is not None:
+        strategy = text(f"strategy_{report.allocation.strategy.value}", lang)
+        out.print(
+            text("shares_line", lang, strategy=strategy, capacity=yuan(report.allocation.capacity))
+        )
     req = Table(padding=(0, 1))
     for key, right in (
         ("loan", False),
@@ -254,40 +275,33 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
     )
     out.print(req)
     out.print()
-    out.print(f"[bold]4. {text('section_allocation', lang)}[/bold]")
-    plan = report.allocation
-    if plan is None:
+    out.print(f"[bold]4. {text('section_combined', lang)}[/bold]")
+    timeline = report.timeline
+    if not timeline:
         out.print("  " + message("plan.no_capacity", lang))
     else:
-        out.print(
-            text(
-                "allocation_line",
-                lang,
-                strategy=text(f"strategy_{plan.strategy.value}", lang),
-                capacity=yuan(plan.capacity),
-                months=plan.months_to_clear if plan.months_to_clear is not None else "—",
-                interest=yuan(plan.total_interest),
-            )
-        )
-        alloc = Table(padding=(0, 1))
-        for key, right in (
-            ("loan", False),
-            ("month1", True),
-            ("payoff", False),
-            ("interest_total", True),
-            ("paid_total", True),
-        ):
-            alloc.add_column(text(key, lang), justify="right" if right else "left")
-        for cs in plan.creditors:
-            alloc.add_row(
-                cs.creditor_id,
-                yuan(cs.first_payment),
-                cs.payoff_date.isoformat() if cs.payoff_date else "—",
-                yuan(cs.total_interest),
-                yuan(cs.total_paid),
-            )
-        out.print(alloc)
-        for code in plan.findings:
+        summary = Table(show_header=False, box=None, padding=(0, 2))
+        summary.add_column()
+        summary.add_column(justify="right")
+        summary.add_row(text("combined_months", lang), str(report.months_to_clear))
+        summary.add_row(text("combined_last", lang), timeline[-1][0].strftime("%Y-%m"))
+        summary.add_row(text("combined_peak", lang), yuan(report.peak_month))
+        summary.add_row(text("combined_total", lang), yuan(report.suggested_total))
+        summary.add_row(text("combined_owed", lang), yuan(report.total_owed))
+        summary.add_row(text("combined_savings", lang), yuan(report.savings_vs_contract))
+        out.print(summary)
+        by_year = Table(padding=(0, 1))
+        by_year.add_column(text("year", lang))
+        by_year.add_column(text("months_short", lang), justify="right")
+        by_year.add_column(text("paid_total", lang), justify="right")
+        years: dict[int, list[Any]] = {}
+        for day, amount in timeline:
+            years.setdefault(day.year, []).append(amount)
+        for year, amounts in years.items():
+            by_year.add_row(str(year), str(len(amounts)), yuan(sum(amounts, Decimal(0))))
+        out.print(by_year)
+    if report.allocation is not None:
+        for code in report.allocation.findings:
             out.print(f"  · {message(code, lang)}")
     out.print()
     for code in report.findings:
@@ -363,6 +377,13 @@ def plan_json(report: PlanReport, lang: str) -> dict[str, Any]:
             "feasible": report.allocation.feasible,
             "creditors": report.allocation.creditors,
             "findings": list(report.allocation.findings),
+        },
+        "combined": {
+            "months_to_clear": report.months_to_clear,
+            "peak_month": report.peak_month,
+            "total_to_pay": report.suggested_total,
+            "savings_vs_contract": report.savings_vs_contract,
+            "timeline": [{"month": d.strftime("%Y-%m"), "amount": a} for d, a in report.timeline],
         },
         "totals": {
             "owed": report.total_owed,

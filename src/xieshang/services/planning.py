@@ -36,4 +36,5 @@ def plan_situation(situation: Situation) -> PlanReport:
         reference=load_reference_living_costs(),
         strategy=situation.strategy,
         living_cost_basis=basis,  # type: ignore[arg-type]
+        excluded=situation.excluded,
     )

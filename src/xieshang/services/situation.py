@@ -226,6 +226,7 @@ class Situation:
     loans: tuple[Loan, ...]
     strategy: str
     living_cost_basis: str
+    excluded: frozenset[str] = frozenset()
 
 
 def read_situation(
@@ -281,6 +282,9 @@ def read_situation(
     loans: list[Loan] = []
     for i, t in enumerate(top.tables("loans")):
         loans.append(read_loan(t.raw, f"loans[{i}]"))
+    exclude = top.get("exclude") or []
+    if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
+        raise DomainError("document.not_a_list", field="exclude")
     files = top.get("loan_files") or []
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise DomainError("document.not_a_list", field="loan_files")
@@ -289,4 +293,4 @@ def read_situation(
         loans.append(read_loan(doc.get("loan"), f"loan_files[{i}]"))
     top.done()
     statement = make_statement(household, incomes, expenses, assets)
-    return Situation(as_of, statement, tuple(loans), strategy, basis)
+    return Situation(as_of, statement, tuple(loans), strategy, basis, frozenset(exclude))
