@@ -41,6 +41,14 @@ def schedule(
     round_to: str | None = typer.Option(
         None, "--round-to", help="Round the installment up to a multiple, e.g. 1 for whole yuan."
     ),
+    business_day: str = typer.Option(
+        "none",
+        "--business-day",
+        help=(
+            "Move due dates off weekends and public holidays (Chinese calendar, 调休 included): "
+            "none | following | modified-following | preceding | modified-preceding."
+        ),
+    ),
     as_json: bool = JsonOption,
     lang: str | None = LangOption,
 ) -> None:
@@ -59,6 +67,7 @@ def schedule(
         day_count=DayCount.parse(day_count),
         first_due=parse_date(first_due, "first_due") if first_due is not None else None,
         round_to=parse_amount(round_to, "round_to") if round_to is not None else None,
+        business_day_rule=business_day.strip().lower(),
     )
     if as_json:
         print_json(schedule_json(result))
