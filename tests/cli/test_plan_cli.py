@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,22 @@ def test_the_plan_runs_as_a_real_command(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Monthly repayment capacity" in done.stdout
     assert "3,230.00" in done.stdout
+
+
+def test_a_schedule_typed_from_a_contract_is_checked_like_a_computed_one(capsys):
+    path = EXAMPLES / "loans" / "manual-contract.toml"
+    assert run(["check-loan", str(path), "--as-of", "2024-07-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["amount_above_cap"] == "0.00"
+    assert data["charges_total"] == "2.78"
+    assert Decimal(data["all_in_apr"]) == pytest.approx(Decimal("0.0948"), abs=Decimal("0.0002"))
+
+
+def test_a_typo_in_a_typed_schedule_names_the_row_and_the_numbers(tmp_path, capsys):
+    text = (EXAMPLES / "loans" / "manual-contract.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, text.replace('interest = "0.53"', 'interest = "0.35"'))
+    assert run(["check-loan", str(path), "--as-of", "2024-07-01"]) == 2
+    err = capsys.readouterr().err
+    assert "第3期" in err
+    assert "16.95" in err
+    assert len(err.strip().splitlines()) == 1

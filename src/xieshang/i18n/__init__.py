@@ -67,6 +67,8 @@ def message(code: str, lang: str = DEFAULT_LANG, *, field: str | None = None, **
     """The sentence for ``code`` in ``lang``; ``{field}`` and other placeholders are filled."""
     lang = normalize_lang(lang)
     entry = _entry("messages", code)
+    if isinstance(params.get("problems"), tuple | list):
+        params = {**params, "problems": _problems(params["problems"], lang)}
     values = _Params(params)
     values["field"] = field_label(field, lang) or (field or "")
     if entry is None:
@@ -74,6 +76,24 @@ def message(code: str, lang: str = DEFAULT_LANG, *, field: str | None = None, **
         where = f" [{values['field']}]" if field else ""
         return f"{code}{where}" + (f": {detail}" if detail else "")
     return entry[lang].format_map(values)
+
+
+def _problems(problems: Any, lang: str) -> str:
+    """Schedule problems (code, row, expected, found) as one readable clause each."""
+    parts = []
+    for p in problems:
+        code, n = getattr(p, "code", str(p)), getattr(p, "n", None)
+        expected, found = getattr(p, "expected", ""), getattr(p, "found", "")
+        where = "" if n is None else (f"第{n}期：" if lang == "zh" else f"row {n}: ")
+        what = message(code, lang)
+        if expected or found:
+            what += (
+                f"（应为 {expected}，实为 {found}）"
+                if lang == "zh"
+                else f" (expected {expected}, found {found})"
+            )
+        parts.append(where + what)
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def text(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
