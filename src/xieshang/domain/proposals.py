@@ -1,9 +1,10 @@
-"""Restructuring proposals: where a loan stands today, and the plan a set of concessions makes.
+"""Restructuring proposals: the plan a set of concessions makes of where a loan stands today.
 
-``LoanPosition`` is the loan on one day, item by item (principal not yet due, overdue
-principal and interest, interest accrued in the current period, penalty, fees).
-``apply_proposal`` turns a ``Proposal`` (see ``concessions``) into a new ``Schedule`` and a
-``ProposalSummary`` a borrower and a lender can compare.
+``LoanPosition`` (see ``position``; re-exported here) is the loan on one day, item by item
+(principal not yet due, overdue principal and interest, interest accrued in the current
+period, penalty, fees).  ``apply_proposal`` turns a ``Proposal`` (see ``concessions``) into
+a new ``Schedule`` (its rows built by ``proposal_rows``) and a ``ProposalSummary`` a borrower
+and a lender can compare.
 
 Order of effect (the order the concessions are listed in does not matter):
 
@@ -42,7 +43,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from .amortization import ScheduleOptions, build_schedule
 from .apr import AprResult, apr_of_schedule
 from .concessions import (
     CARD_INSTALLMENT_LIMIT,
@@ -60,12 +60,26 @@ from .concessions import (
     Waiver,
 )
 from .errors import DomainError
-from .money import DEFAULT_ROUNDING, FEN, ZERO, RoundingPolicy, money, round_money, split_evenly
+from .money import DEFAULT_ROUNDING, FEN, ZERO, RoundingPolicy, round_money, split_evenly
 from .money import total as money_total
-from .rates import DayCount, add_months, parse_rate, year_fraction
-from .schedule import Installment, Method, Schedule, validate_schedule
+from .position import ARREARS, ITEMS, LoanPosition, items_of, loan_position, pay_in_order
+from .proposal_rows import (
+    COLUMN,
+    Row,
+    assemble,
+    columns,
+    monthly_rows,
+    regular_rows,
+    split_in_order,
+    spread,
+)
+from .rates import add_months
+from .schedule import Method, Schedule
 
 __all__ = [
+    "ARREARS",
+    "COLUMN",
+    "ITEMS",
     "Concession",
     "FirstPayment",
     "HolidayInterest",
@@ -83,186 +97,6 @@ __all__ = [
     "apply_proposal",
     "loan_position",
 ]
-
-# The items of a position, in the order a payment settles them (Civil Code Art. 561), and the
-# schedule column each one is shown in.
-ITEMS = ("fees", "penalty", "overdue_interest", "interest", "overdue_principal", "principal")
-COLUMN = {
-    "fees": "fee",
-    "penalty": "fee",
-    "overdue_interest": "interest",
-    "interest": "interest",
-    "overdue_principal": "principal",
-    "principal": "principal",
-}
-ARREARS = ("fees", "penalty", "overdue_interest", "overdue_principal")
-_MONEY_FIELDS = (
-    "outstanding_principal",
-    "overdue_principal",
-    "overdue_interest",
-    "accrued_interest",
-    "penalty",
-    "fees_due",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class LoanPosition:
-    """A loan on ``as_of``; amounts are Decimal fen, never negative (build it from outside
-    input with ``loan_position``).
-
-    ``outstanding_principal`` is not yet due and runs ``remaining_months`` more from
-    ``next_due``; ``accrued_interest`` is the current period's interest up to ``as_of``;
-    ``current_schedule`` (optional) is the contract schedule, whose rows due after ``as_of``
-    must repay exactly the outstanding principal in ``remaining_months`` rows;
-    ``legally_protected_total`` (optional) is what the borrower would owe if only charges
-    within the legal cap were enforced (from the law module).
-    """
-
-    as_of: date
-    outstanding_principal: Decimal
-    overdue_principal: Decimal
-    overdue_interest: Decimal
-    accrued_interest: Decimal
-    penalty: Decimal
-    fees_due: Decimal
-    annual_rate: Decimal
-    remaining_months: int
-    method: Method = Method.ANNUITY
-    next_due: date | None = None
-    day_count: DayCount = DayCount.THIRTY_360
-    current_schedule: Schedule | None = None
-    legally_protected_total: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        _check_position(self)
-
-    @property
-    def total_owed(self) -> Decimal:
-        """Everything owed today: principal (due or not), interest, penalty and fees."""
-        return money_total(getattr(self, f) for f in _MONEY_FIELDS)
-
-    @property
-    def contract_remaining_total(self) -> Decimal | None:
-        """What the contract still asks: its rows due after ``as_of`` plus the arrears (the
-        accrued interest is inside the next row); None without a contract schedule."""
-        if self.current_schedule is None:
-            return None
-        rows = money_total(r.payment for r in _remaining_rows(self))
-        arrears = self.overdue_principal + self.overdue_interest + self.penalty + self.fees_due
-        return rows + arrears
-
-
-def _remaining_rows(position: LoanPosition) -> tuple[Installment, ...]:
-    schedule = position.current_schedule
-    rows = () if schedule is None else schedule.rows
-    return tuple(r for r in rows if r.due_date > position.as_of)
-
-
-def _check_position(p: LoanPosition) -> None:
-    for name in ("as_of", "next_due"):
-        value = getattr(p, name)
-        if not (value is None and name == "next_due") and not isinstance(value, date):
-            raise DomainError("position.date_invalid", field=name, value=repr(value))
-    amounts = [(n, getattr(p, n)) for n in _MONEY_FIELDS]
-    if p.legally_protected_total is not None:
-        amounts.append(("legally_protected_total", p.legally_protected_total))
-    for name, value in amounts:
-        if not isinstance(value, Decimal):
-            raise DomainError("amount.not_a_number", field=name, value=repr(value))
-        if money(value, field=name, allow_negative=False) != value:
-            raise DomainError("amount.sub_fen", field=name, value=str(value))
-    if not isinstance(p.annual_rate, Decimal) or parse_rate(p.annual_rate) != p.annual_rate:
-        raise DomainError("rate.not_a_number", field="annual_rate", value=repr(p.annual_rate))
-    if not isinstance(p.method, Method) or p.method is Method.MANUAL:
-        raise DomainError("position.method_manual", field="method", value=repr(p.method))
-    if not isinstance(p.day_count, DayCount):
-        raise DomainError("day_count.unknown", field="day_count", value=repr(p.day_count))
-    months = p.remaining_months
-    if (
-        isinstance(months, bool)
-        or not isinstance(months, int)
-        or not 0 <= months <= MAX_PLAN_MONTHS
-    ):
-        raise DomainError(
-            "position.remaining_months_invalid", field="remaining_months", value=months
-        )
-    if p.outstanding_principal > 0 and months == 0:
-        raise DomainError("position.remaining_months_missing", field="remaining_months")
-    if p.outstanding_principal == 0 and months > 0:
-        raise DomainError("position.remaining_months_without_principal", field="remaining_months")
-    if months > 0 and p.next_due is None:
-        raise DomainError("position.next_due_missing", field="next_due")
-    if p.method is Method.BULLET and months > 1:
-        # A bullet loan has one installment left: its maturity, ``next_due``.
-        raise DomainError("position.bullet_one_installment", field="remaining_months", value=months)
-    if p.next_due is not None and p.next_due <= p.as_of:
-        raise DomainError(
-            "position.next_due_not_after_as_of", field="next_due", value=str(p.next_due)
-        )
-    if p.total_owed == 0:
-        raise DomainError("position.nothing_owed", field="outstanding_principal")
-    if p.current_schedule is not None:
-        rest = _remaining_rows(p)
-        found = money_total(r.principal for r in rest)
-        if len(rest) != months or found != p.outstanding_principal:
-            raise DomainError(
-                "position.schedule_mismatch",
-                field="current_schedule",
-                expected=f"{months} rows, {p.outstanding_principal}",
-                found=f"{len(rest)} rows, {found}",
-            )
-
-
-def loan_position(
-    *,
-    as_of: date,
-    annual_rate: object,
-    outstanding_principal: object = 0,
-    overdue_principal: object = 0,
-    overdue_interest: object = 0,
-    accrued_interest: object = 0,
-    penalty: object = 0,
-    fees_due: object = 0,
-    remaining_months: int = 0,
-    method: Method | str = Method.ANNUITY,
-    next_due: date | None = None,
-    day_count: DayCount | str = DayCount.THIRTY_360,
-    current_schedule: Schedule | None = None,
-    legally_protected_total: object | None = None,
-) -> LoanPosition:
-    """A ``LoanPosition`` from outside input (strings, ints or Decimals; missing items zero),
-    validated: ``position.*`` codes, plus ``amount.*`` / ``rate.*`` naming the field.
-
-    >>> loan_position(as_of=date(2024, 1, 1), annual_rate="0.12", penalty="-5")
-    Traceback (most recent call last):
-    ...
-    xieshang.domain.errors.DomainError: amount.negative [penalty]: value=-5
-    """
-
-    def amount(value: object, field: str) -> Decimal:
-        return money(value, field=field, allow_negative=False)
-
-    return LoanPosition(
-        as_of=as_of,
-        outstanding_principal=amount(outstanding_principal, "outstanding_principal"),
-        overdue_principal=amount(overdue_principal, "overdue_principal"),
-        overdue_interest=amount(overdue_interest, "overdue_interest"),
-        accrued_interest=amount(accrued_interest, "accrued_interest"),
-        penalty=amount(penalty, "penalty"),
-        fees_due=amount(fees_due, "fees_due"),
-        annual_rate=parse_rate(annual_rate),
-        remaining_months=remaining_months,
-        method=Method.parse(method) if isinstance(method, str) else method,
-        next_due=next_due,
-        day_count=DayCount.parse(day_count) if isinstance(day_count, str) else day_count,
-        current_schedule=current_schedule,
-        legally_protected_total=(
-            None
-            if legally_protected_total is None
-            else amount(legally_protected_total, "legally_protected_total")
-        ),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,17 +148,6 @@ _WAIVER_ITEM = {
 }
 
 
-def _items_of(position: LoanPosition) -> dict[str, Decimal]:
-    return {
-        "fees": position.fees_due,
-        "penalty": position.penalty,
-        "overdue_interest": position.overdue_interest,
-        "interest": position.accrued_interest,
-        "overdue_principal": position.overdue_principal,
-        "principal": position.outstanding_principal,
-    }
-
-
 def _waive(
     items: dict[str, Decimal], waivers: tuple[Waiver, ...], rounding: RoundingPolicy
 ) -> tuple[tuple[str, Decimal], ...]:
@@ -347,40 +170,6 @@ def _waive(
     return tuple(done)
 
 
-def _pay_in_order(
-    items: dict[str, Decimal], amount: Decimal, keys: tuple[str, ...]
-) -> dict[str, Decimal]:
-    """Take ``amount`` from ``items`` in the order of ``keys``; return what each item got."""
-    paid: dict[str, Decimal] = {}
-    left = amount
-    for key in keys:
-        take = min(left, items[key])
-        items[key] -= take
-        paid[key] = take
-        left -= take
-    return paid
-
-
-def _columns(paid: dict[str, Decimal]) -> dict[str, Decimal]:
-    cols = {"principal": ZERO, "interest": ZERO, "fee": ZERO}
-    for key, amount in paid.items():
-        cols[COLUMN[key]] += amount
-    return cols
-
-
-def _split_in_order(
-    items: dict[str, Decimal], keys: tuple[str, ...], parts: int, unit: Decimal
-) -> list[dict[str, Decimal]]:
-    """The items named by ``keys`` split into ``parts`` even installments (remainder last),
-    each installment settling the items in ``keys`` order; returned as schedule columns."""
-    rest = dict(items)
-    whole = money_total(rest[k] for k in keys)
-    return [
-        _columns(_pay_in_order(rest, share, keys))
-        for share in split_evenly(whole, parts, unit=unit)
-    ]
-
-
 def _first_due(position: LoanPosition, start: date, first_due: date | None) -> date:
     if first_due is not None:
         if first_due <= start:
@@ -391,137 +180,6 @@ def _first_due(position: LoanPosition, start: date, first_due: date | None) -> d
     while add_months(anchor, k) <= start:
         k += 1
     return add_months(anchor, k)
-
-
-@dataclass(slots=True)
-class _Row:
-    """A row being assembled (mutable, local to ``apply_proposal``)."""
-
-    due_date: date
-    principal: Decimal = ZERO
-    interest: Decimal = ZERO
-    fee: Decimal = ZERO
-    capitalised: Decimal = ZERO
-
-    def add(self, cols: dict[str, Decimal]) -> None:
-        self.principal += cols["principal"]
-        self.interest += cols["interest"]
-        self.fee += cols["fee"]
-
-
-def _monthly(first_due: date, count: int, skip: int = 0) -> list[_Row]:
-    return [_Row(add_months(first_due, skip + k)) for k in range(count)]
-
-
-def _simple_interest(
-    principal: Decimal,
-    rate: Decimal,
-    begin: date,
-    end: date,
-    *,
-    dc: DayCount,
-    rounding: RoundingPolicy,
-) -> Decimal:
-    if end <= begin:
-        return ZERO
-    return round_money(principal * rate * year_fraction(begin, end, dc), rounding)
-
-
-def _regular_rows(
-    position: LoanPosition,
-    principal: Decimal,
-    *,
-    rate: Decimal,
-    months: int,
-    first_due: date,
-    holiday: PaymentHoliday | None,
-    rounding: RoundingPolicy,
-) -> tuple[list[_Row], int, tuple[str, ...]]:
-    """Rows re-amortising ``principal`` (holiday rows first); also how many holiday rows lead
-    and the engine's notes.  Interest runs from ``as_of``."""
-    dc, method = position.day_count, position.method
-    lead = 0 if holiday is None else holiday.months
-    if method is Method.BULLET:
-        if holiday is not None:
-            raise DomainError(
-                "proposal.holiday_not_applicable", field="months", method=method.value
-            )
-        rows = _monthly(first_due, months)
-        rows[-1].principal = principal
-        rows[-1].interest = _simple_interest(
-            principal, rate, position.as_of, rows[-1].due_date, dc=dc, rounding=rounding
-        )
-        return rows, 0, ()
-    if holiday is not None and holiday.interest is HolidayInterest.WAIVED:
-        rows = _monthly(first_due, lead)
-        base = build_schedule(
-            principal,
-            rate,
-            months,
-            rows[-1].due_date,
-            method,
-            ScheduleOptions(day_count=dc, rounding=rounding),
-        )
-        rows += [_Row(r.due_date, r.principal, r.interest) for r in base.rows]
-        return rows, lead, ("note.holiday_interest_waived", *base.notes)
-    # The engine sizes the level payment on whole months, so it gets a whole first month
-    # (ending on ``first_due``); that month's interest is then corrected to what really runs
-    # from ``as_of`` to ``first_due`` (less when ``as_of`` is inside the month — the part
-    # before it is the accrued interest — more when the plan starts later).  The correction
-    # changes interest only, never principal, so the rows still sum exactly.
-    begin = add_months(first_due, -1)
-    actual = _simple_interest(principal, rate, position.as_of, first_due, dc=dc, rounding=rounding)
-    charged = _simple_interest(principal, rate, begin, first_due, dc=dc, rounding=rounding)
-    span = set(range(1, lead + 1))
-    mode = None if holiday is None else holiday.interest
-    options = ScheduleOptions(
-        first_due=first_due,
-        day_count=dc,
-        rounding=rounding,
-        payment_holidays=frozenset(span) if mode is HolidayInterest.CAPITALISED else frozenset(),
-        grace_interest=lead if mode is HolidayInterest.DEFERRED else 0,
-        grace_principal=lead if mode is HolidayInterest.PAID else 0,
-    )
-    base = build_schedule(principal, rate, months + lead, begin, method, options)
-    rows = [_Row(r.due_date, r.principal, r.interest, r.fee, r.capitalised) for r in base.rows]
-    # The first row with interest due: the first holiday row when interest is paid during it.
-    rows[0 if mode is HolidayInterest.PAID else lead].interest += actual - charged
-    return rows, lead, base.notes
-
-
-def _assemble(
-    rows: list[_Row], start: date, rate: Decimal, method: Method, notes: tuple[str, ...]
-) -> Schedule:
-    principal = money_total(r.principal for r in rows) - money_total(r.capitalised for r in rows)
-    balance = principal
-    out: list[Installment] = []
-    for n, r in enumerate(rows, start=1):
-        balance = balance - r.principal + r.capitalised
-        payment = r.principal + r.interest + r.fee
-        out.append(
-            Installment(
-                n, r.due_date, payment, r.principal, r.interest, balance, r.fee, r.capitalised
-            )
-        )
-    schedule = Schedule(principal, rate, start, method, tuple(out), tuple(dict.fromkeys(notes)))
-    problems = validate_schedule(schedule)
-    if problems:  # never expected: every row is built from exact parts
-        raise DomainError("proposal.schedule_invalid", field="concessions", problems=problems)
-    return schedule
-
-
-def _spread(rows: list[_Row], skip: int, parts: list[dict[str, Decimal]], first_due: date) -> None:
-    """Add ``parts`` to the rows after the first ``skip``, appending monthly rows as needed."""
-    for j, cols in enumerate(parts):
-        k = skip + j
-        if k == len(rows):
-            due = add_months(first_due, k)
-            rows.append(
-                _Row(
-                    due if not rows or due > rows[-1].due_date else add_months(rows[-1].due_date, 1)
-                )
-            )
-        rows[k].add(cols)
 
 
 def _regular_payment(schedule: Schedule) -> Decimal:
@@ -558,7 +216,7 @@ def apply_proposal(
         raise DomainError("proposal.start_before_as_of", field="start", value=start.isoformat())
     due = _first_due(position, start, first_due)
     findings: list[str] = []
-    items = _items_of(position)
+    items = items_of(position)
     waived = _waive(items, proposal.waivers, rounding)
     findings += ["proposal.waiver_of_nothing" for _, amount in waived if amount == 0][:1]
     first = proposal.find(FirstPayment)
@@ -574,7 +232,7 @@ def apply_proposal(
             raise DomainError("proposal.first_payment_too_large", field="amount", limit=str(owed))
         rescheduled = owed - down
         waived = (("settlement", position.total_owed - owed),)
-        rows = _monthly(due, settlement.installments)
+        rows = monthly_rows(due, settlement.installments)
         for row, share in zip(rows, split_evenly(rescheduled, len(rows), unit=unit), strict=True):
             row.principal = share
         rate, method = ZERO, Method.EQUAL_PRINCIPAL
@@ -585,13 +243,13 @@ def apply_proposal(
                 field="amount",
                 limit=str(money_total(items.values())),
             )
-        _pay_in_order(items, down, ITEMS)
+        pay_in_order(items, down, ITEMS)
         rescheduled = money_total(items.values())
         if stop is not None:
             if stop.installments > CARD_INSTALLMENT_LIMIT:
                 findings.append("proposal.installments_over_60")
-            rows = _monthly(due, lead)
-            _spread(rows, lead, _split_in_order(items, ITEMS, stop.installments, unit), due)
+            rows = monthly_rows(due, lead)
+            spread(rows, lead, split_in_order(items, ITEMS, stop.installments, unit), due)
             rate, method = ZERO, Method.EQUAL_PRINCIPAL
         else:
             rows, rate, notes = _rebuilt_rows(
@@ -600,7 +258,7 @@ def apply_proposal(
             method = position.method
             if holiday is not None and holiday.interest is HolidayInterest.CAPITALISED:
                 findings.append("proposal.interest_capitalised")
-    schedule = _assemble(rows, start, rate, method, notes)
+    schedule = assemble(rows, start, rate, method, notes)
     return _outcome(
         position,
         proposal,
@@ -621,7 +279,7 @@ def _rebuilt_rows(
     due: date,
     rounding: RoundingPolicy,
     unit: Decimal,
-) -> tuple[list[_Row], Decimal, tuple[str, ...]]:
+) -> tuple[list[Row], Decimal, tuple[str, ...]]:
     """Rate, extension, holiday and re-ageing on what is left after waivers and first payment."""
     cut = proposal.find(RateReduction)
     rate = position.annual_rate if cut is None else cut.new_annual_rate
@@ -645,7 +303,7 @@ def _rebuilt_rows(
         raise DomainError("proposal.term_too_long", field="concessions", limit=MAX_PLAN_MONTHS)
     notes: tuple[str, ...] = ()
     if principal > 0:
-        rows, lead, notes = _regular_rows(
+        rows, lead, notes = regular_rows(
             position,
             principal,
             rate=rate,
@@ -655,17 +313,17 @@ def _rebuilt_rows(
             rounding=rounding,
         )
     else:
-        rows = _monthly(due, lead)
+        rows = monthly_rows(due, lead)
     if items["interest"] > 0:
         # Accrued interest is paid with the next installment; a bullet's at its maturity.
         bullet = position.method is Method.BULLET and principal > 0
         at = len(rows) - 1 if bullet else lead
-        _spread(rows, at, [_columns({"interest": items["interest"]})], due)
+        spread(rows, at, [columns({"interest": items["interest"]})], due)
     arrears = money_total(items[k] for k in ARREARS)
     if arrears > 0:
         reageing = proposal.find(ReAgeing)
         count = 1 if reageing is None else reageing.installments
-        _spread(rows, lead, _split_in_order(items, ARREARS, count, unit), due)
+        spread(rows, lead, split_in_order(items, ARREARS, count, unit), due)
     if position.method is Method.BULLET:  # months before maturity with nothing due
         rows = [r for r in rows if r.principal or r.interest or r.fee]
     return rows, rate, notes
