@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import re
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +20,6 @@ from xieshang.cli.main import run
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "examples" / "flows.csv"
-CONSOLE_SCRIPT = Path(sys.executable).parent / "xieshang"
 EXAMPLE = [
     "apr",
     "--principal",
@@ -36,27 +31,6 @@ EXAMPLE = [
     "--months",
     "12",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _default_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("XIESHANG_LANG", raising=False)
-    monkeypatch.delenv("XIESHANG_DEBUG", raising=False)
-
-
-def apr_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    code = run([*args, "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    fractions: list[str] = []
-
-    def record(text: str) -> Decimal:
-        fractions.append(text)
-        return Decimal(text)
-
-    data: dict[str, Any] = json.loads(out, parse_float=record)
-    assert fractions == [], f"rates must be decimal strings, not JSON floats: {fractions}"
-    return data
 
 
 def rate(text: Any) -> Decimal:
@@ -73,9 +47,9 @@ def write_flows(tmp_path: Path, text: str, name: str = "flows.csv") -> Path:
 # --- level payments --------------------------------------------------------------------------
 
 
-def test_the_readme_example_has_an_apr_of_12_80_percent(capsys):
+def test_the_readme_example_has_an_apr_of_12_80_percent(cli_json):
     """99 000 in hand (100 000 less a 1 000 fee), 12 × 8 833.30 back."""
-    data = apr_json(capsys, *EXAMPLE)
+    data = cli_json(*EXAMPLE)
     assert data["received"] == "99000.00"
     assert data["periods_per_year"] == 12
     assert abs(rate(data["apr_simple"]) - Decimal("0.1280")) < Decimal("0.00005")
@@ -85,8 +59,8 @@ def test_the_readme_example_has_an_apr_of_12_80_percent(capsys):
     assert data["warnings"] == []
 
 
-def test_the_readme_example_agrees_with_pyxirr_and_numpy_financial(capsys):
-    data = apr_json(capsys, *EXAMPLE)
+def test_the_readme_example_agrees_with_pyxirr_and_numpy_financial(cli_json):
+    data = cli_json(*EXAMPLE)
     floats = [99000.0, *([-8833.30] * 12)]
     ours = rate(data["periodic_irr"])
     assert abs(ours - Decimal(repr(pyxirr.irr(floats)))) < Decimal("1e-10")
@@ -106,19 +80,17 @@ def test_the_table_shows_12_80_percent_and_the_money_received(capsys):
     assert "12.80%" in out
 
 
-def test_without_a_fee_an_annuity_costs_its_nominal_rate(capsys):
+def test_without_a_fee_an_annuity_costs_its_nominal_rate(cli_json):
     """100 000 at 18 %/yr over 12 months: payment 9 168.00 (round half-up)."""
     payment = Decimal(100000) * Decimal("0.015") / (1 - Decimal("1.015") ** -12)
     assert f"{payment:.2f}" == "9168.00"
-    data = apr_json(
-        capsys, "apr", "--principal", "100000", "--payment", "9168.00", "--months", "12"
-    )
+    data = cli_json("apr", "--principal", "100000", "--payment", "9168.00", "--months", "12")
     assert abs(rate(data["apr_simple"]) - Decimal("0.18")) < Decimal("0.0001")
 
 
-def test_the_upfront_fee_defaults_to_zero(capsys):
+def test_the_upfront_fee_defaults_to_zero(cli_json):
     args = ["apr", "--principal", "1000", "--payment", "90", "--months", "12"]
-    assert apr_json(capsys, *args) == apr_json(capsys, *args, "--upfront-fee", "0")
+    assert cli_json(*args) == cli_json(*args, "--upfront-fee", "0")
 
 
 # --- dated flows -----------------------------------------------------------------------------
@@ -133,8 +105,8 @@ def test_the_example_flows_file_is_a_10000_loan_repaid_by_12_payments_of_950():
     assert rows[-1]["date"] == "2025-03-01"
 
 
-def test_dated_flows_give_the_xirr_that_pyxirr_gives(capsys):
-    data = apr_json(capsys, "apr", "--flows", str(FLOWS))
+def test_dated_flows_give_the_xirr_that_pyxirr_gives(cli_json):
+    data = cli_json("apr", "--flows", str(FLOWS))
     with FLOWS.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     days = [date.fromisoformat(r["date"]) for r in rows]
@@ -155,11 +127,11 @@ def test_dated_flows_print_a_table_too(capsys):
     assert "27.79%" in out
 
 
-def test_flows_that_change_sign_twice_warn_in_json_and_in_words(capsys, tmp_path):
+def test_flows_that_change_sign_twice_warn_in_json_and_in_words(cli_json, capsys, tmp_path):
     path = write_flows(
         tmp_path, "date,amount\n2024-01-01,1000\n2024-02-01,-600\n2024-03-01,100\n2024-04-01,-600\n"
     )
-    data = apr_json(capsys, "apr", "--flows", str(path))
+    data = cli_json("apr", "--flows", str(path))
     assert data["sign_changes"] == 3
     assert data["warnings"] == ["apr.multiple_sign_changes"]
     assert run(["apr", "--flows", str(path), "--lang", "en"]) == 0
@@ -167,15 +139,13 @@ def test_flows_that_change_sign_twice_warn_in_json_and_in_words(capsys, tmp_path
     assert "change sign more than once" in err
 
 
-def test_a_flows_file_may_have_a_bom_spaces_and_grouped_amounts(capsys, tmp_path):
+def test_a_flows_file_may_have_a_bom_spaces_and_grouped_amounts(cli_json, tmp_path):
     path = write_flows(
         tmp_path,
         '\ufeffdate , amount\n2024-03-01,"10,000.00"\n'
         + "".join(f"{d}, -950\n" for d in (r["date"] for r in _example_rows()[1:])),
     )
-    assert apr_json(capsys, "apr", "--flows", str(path)) == apr_json(
-        capsys, "apr", "--flows", str(FLOWS)
-    )
+    assert cli_json("apr", "--flows", str(path)) == cli_json("apr", "--flows", str(FLOWS))
 
 
 def _example_rows() -> list[dict[str, str]]:
@@ -231,17 +201,10 @@ REGULAR_BAD = [
 ]
 
 
-def assert_one_line(err: str, word: str, lang: str) -> None:
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert word in lines[0], (lang, lines[0])
-    has_chinese = bool(re.search(r"[\u4e00-\u9fff]", lines[0]))
-    assert has_chinese == (lang == "zh"), lines[0]
-
-
 @pytest.mark.parametrize(("args", "zh", "en"), REGULAR_BAD)
-def test_bad_level_payment_input_gives_one_translated_line_and_exit_code_2(capsys, args, zh, en):
+def test_bad_level_payment_input_gives_one_translated_line_and_exit_code_2(
+    assert_one_line, capsys, args, zh, en
+):
     for lang, word in (("zh", zh), ("en", en)):
         for output in ([], ["--json"]):
             code = run([*args, *output, "--lang", lang])
@@ -251,9 +214,9 @@ def test_bad_level_payment_input_gives_one_translated_line_and_exit_code_2(capsy
             assert_one_line(err, word, lang)
 
 
-def test_a_negative_rate_is_a_result_with_a_warning_not_an_error(capsys):
+def test_a_negative_rate_is_a_result_with_a_warning_not_an_error(assert_one_line, cli_json, capsys):
     """12 × 8 000 back on 99 000 received: the rate is below zero; exit 0, one warning line."""
-    data = apr_json(capsys, *regular(**{"--payment": "8000"}))
+    data = cli_json(*regular(**{"--payment": "8000"}))
     assert rate(data["apr_simple"]) < 0
     assert data["warnings"] == ["apr.negative_rate"]
     for lang, word in (("zh", "年化利率为负"), ("en", "negative rate")):
@@ -282,7 +245,7 @@ FLOWS_BAD = [
 
 @pytest.mark.parametrize(("content", "zh", "en"), FLOWS_BAD)
 def test_a_bad_flows_file_gives_one_translated_line_and_exit_code_2(
-    capsys, tmp_path, content, zh, en
+    assert_one_line, capsys, tmp_path, content, zh, en
 ):
     path = tmp_path / "flows.csv"
     if isinstance(content, bytes):
@@ -308,26 +271,11 @@ def test_a_bad_cell_is_named_by_its_flow_number(capsys, tmp_path):
 # --- the installed console script ------------------------------------------------------------
 
 
-def test_the_console_script_computes_the_example_and_refuses_a_missing_file():
-    env = {k: v for k, v in os.environ.items() if k not in ("XIESHANG_LANG", "XIESHANG_DEBUG")}
-    good = subprocess.run(
-        [str(CONSOLE_SCRIPT), *EXAMPLE, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+def test_the_console_script_computes_the_example_and_refuses_a_missing_file(console):
+    good = console(*EXAMPLE, "--json")
     assert good.returncode == 0, good.stderr
     data = json.loads(good.stdout)
     assert data["apr_simple"].startswith("0.1280")
-    bad = subprocess.run(
-        [str(CONSOLE_SCRIPT), "apr", "--flows", "no-such-flows.csv"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    bad = console("apr", "--flows", "no-such-flows.csv")
     assert bad.returncode == 2
     assert bad.stderr == "找不到现金流文件：no-such-flows.csv\n"

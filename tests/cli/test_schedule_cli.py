@@ -8,20 +8,15 @@ naming the field, with exit code 2 and never a traceback.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from xieshang.cli.main import run
 
-CONSOLE_SCRIPT = Path(sys.executable).parent / "xieshang"
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 MONEY_KEYS = ("payment", "principal", "interest", "fee", "balance")
 V_F1 = [
@@ -37,28 +32,6 @@ V_F1 = [
     "--start",
     "2024-01-01",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _default_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("XIESHANG_LANG", raising=False)
-    monkeypatch.delenv("XIESHANG_DEBUG", raising=False)
-
-
-def schedule_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    code = run([*args, "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    assert err == ""
-    floats: list[str] = []
-
-    def record(text: str) -> Decimal:
-        floats.append(text)
-        return Decimal(text)
-
-    data: dict[str, Any] = json.loads(out, parse_float=record)
-    assert floats == [], f"JSON numbers with a fraction (money must be strings): {floats}"
-    return data
 
 
 def fen(text: str) -> Decimal:
@@ -95,8 +68,8 @@ def half_up(x: Decimal) -> Decimal:
 # --- the V-F1 vector (Apache Fineract) -------------------------------------------------------
 
 
-def test_the_fineract_vector_comes_out_of_the_json_row_by_row(capsys):
-    data = schedule_json(capsys, *V_F1)
+def test_the_fineract_vector_comes_out_of_the_json_row_by_row(cli_json):
+    data = cli_json(*V_F1)
     rows = data["rows"]
     assert [r["due_date"] for r in rows] == [f"2024-{m:02d}-01" for m in range(2, 8)]
     assert [r["payment"] for r in rows] == ["17.13"] * 6
@@ -116,14 +89,14 @@ def test_the_fineract_vector_comes_out_of_the_json_row_by_row(capsys):
     check_sound(data, "100")
 
 
-def test_every_row_carries_the_contract_fields(capsys):
-    rows = schedule_json(capsys, *V_F1)["rows"]
+def test_every_row_carries_the_contract_fields(cli_json):
+    rows = cli_json(*V_F1)["rows"]
     for r in rows:
         assert {"n", "due_date", "payment", "principal", "interest", "balance"} <= set(r)
 
 
-def test_money_in_json_is_never_a_binary_float(capsys):
-    data = schedule_json(capsys, *V_F1)
+def test_money_in_json_is_never_a_binary_float(cli_json):
+    data = cli_json(*V_F1)
     for r in data["rows"]:
         assert all(isinstance(r[k], str) for k in MONEY_KEYS)
     assert all(isinstance(v, str) for v in data["totals"].values())
@@ -134,9 +107,8 @@ def test_money_in_json_is_never_a_binary_float(capsys):
 
 @pytest.mark.parametrize("method", ["annuity", "equal-principal", "interest-only", "bullet"])
 @pytest.mark.parametrize("day_count", ["30/360", "act/360", "act/365"])
-def test_every_method_and_day_count_gives_a_schedule_that_adds_up(capsys, method, day_count):
-    data = schedule_json(
-        capsys,
+def test_every_method_and_day_count_gives_a_schedule_that_adds_up(cli_json, method, day_count):
+    data = cli_json(
         "schedule",
         "--principal",
         "12345.67",
@@ -156,8 +128,8 @@ def test_every_method_and_day_count_gives_a_schedule_that_adds_up(capsys, method
     check_sound(data, "12345.67")
 
 
-def test_equal_principal_repays_the_same_principal_each_month_with_the_remainder_last(capsys):
-    data = schedule_json(capsys, *V_F1[:-4], "--method", "equal-principal", "--start", "2024-01-01")
+def test_equal_principal_repays_the_same_principal_each_month_with_the_remainder_last(cli_json):
+    data = cli_json(*V_F1[:-4], "--method", "equal-principal", "--start", "2024-01-01")
     principals = [fen(r["principal"]) for r in data["rows"]]
     assert len(set(principals[:-1])) == 1
     assert abs(principals[0] - Decimal(100) / 6) < Decimal("0.01")
@@ -169,8 +141,8 @@ def test_equal_principal_repays_the_same_principal_each_month_with_the_remainder
     check_sound(data, "100")
 
 
-def test_interest_only_pays_interest_monthly_and_the_principal_at_the_end(capsys):
-    data = schedule_json(capsys, *V_F1[:-4], "--method", "interest-only", "--start", "2024-01-01")
+def test_interest_only_pays_interest_monthly_and_the_principal_at_the_end(cli_json):
+    data = cli_json(*V_F1[:-4], "--method", "interest-only", "--start", "2024-01-01")
     rows = data["rows"]
     assert [r["principal"] for r in rows] == ["0.00"] * 5 + ["100.00"]
     assert [r["interest"] for r in rows] == ["0.79"] * 6
@@ -181,10 +153,10 @@ def test_interest_only_pays_interest_monthly_and_the_principal_at_the_end(capsys
     ("day_count", "days", "basis"),
     [("30/360", 180, 360), ("act/360", 182, 360), ("act/365", 182, 365)],
 )
-def test_a_bullet_loan_counts_interest_by_the_chosen_day_count(capsys, day_count, days, basis):
+def test_a_bullet_loan_counts_interest_by_the_chosen_day_count(cli_json, day_count, days, basis):
     """2024-01-01 → 2024-07-01 is 182 actual days and 180 days in 30/360."""
-    data = schedule_json(
-        capsys, *V_F1[:-4], "--method", "bullet", "--start", "2024-01-01", "--day-count", day_count
+    data = cli_json(
+        *V_F1[:-4], "--method", "bullet", "--start", "2024-01-01", "--day-count", day_count
     )
     (row,) = data["rows"]
     expected = half_up(Decimal(100) * Decimal("0.094822") * days / basis)
@@ -194,22 +166,22 @@ def test_a_bullet_loan_counts_interest_by_the_chosen_day_count(capsys, day_count
 
 
 @pytest.mark.parametrize(("day_count", "basis"), [("act/360", 360), ("act/365", 365)])
-def test_actual_day_counts_charge_january_for_31_days(capsys, day_count, basis):
-    data = schedule_json(capsys, *V_F1, "--day-count", day_count)
+def test_actual_day_counts_charge_january_for_31_days(cli_json, day_count, basis):
+    data = cli_json(*V_F1, "--day-count", day_count)
     first = data["rows"][0]
     assert fen(first["interest"]) == half_up(Decimal(100) * Decimal("0.094822") * 31 / basis)
     check_sound(data, "100")
 
 
-def test_the_day_count_defaults_to_30_360(capsys):
-    assert schedule_json(capsys, *V_F1) == schedule_json(capsys, *V_F1, "--day-count", "30/360")
+def test_the_day_count_defaults_to_30_360(cli_json):
+    assert cli_json(*V_F1) == cli_json(*V_F1, "--day-count", "30/360")
 
 
 # --- options ---------------------------------------------------------------------------------
 
 
-def test_a_later_first_due_date_makes_a_broken_first_period_with_its_days_of_interest(capsys):
-    data = schedule_json(capsys, *V_F1, "--first-due", "2024-02-15")
+def test_a_later_first_due_date_makes_a_broken_first_period_with_its_days_of_interest(cli_json):
+    data = cli_json(*V_F1, "--first-due", "2024-02-15")
     rows = data["rows"]
     assert [r["due_date"] for r in rows] == [f"2024-{m:02d}-15" for m in range(2, 8)]
     # 30/360 from 01-01 to 02-15 is 44 days.
@@ -218,10 +190,9 @@ def test_a_later_first_due_date_makes_a_broken_first_period_with_its_days_of_int
     check_sound(data, "100")
 
 
-def test_round_to_rounds_the_installment_up_to_a_whole_yuan_as_frappe_does(capsys):
+def test_round_to_rounds_the_installment_up_to_a_whole_yuan_as_frappe_does(cli_json):
     """V-FL1: 280 000 at 8.4 % over 20 months, installment ceiling to a whole unit = 15052."""
-    data = schedule_json(
-        capsys,
+    data = cli_json(
         "schedule",
         "--principal",
         "280000",
@@ -241,8 +212,8 @@ def test_round_to_rounds_the_installment_up_to_a_whole_yuan_as_frappe_does(capsy
     check_sound(data, "280000")
 
 
-def test_a_plain_schedule_has_no_notes(capsys):
-    assert schedule_json(capsys, *V_F1)["notes"] == []
+def test_a_plain_schedule_has_no_notes(cli_json):
+    assert cli_json(*V_F1)["notes"] == []
 
 
 # --- table output, help, language -----------------------------------------------------------
@@ -350,21 +321,14 @@ BAD_INPUT = [
 @pytest.mark.parametrize(("args", "zh", "en"), BAD_INPUT)
 @pytest.mark.parametrize("output", [[], ["--json"]], ids=["table", "json"])
 def test_bad_input_gives_one_line_naming_the_field_in_each_language_and_exit_code_2(
-    capsys, args, zh, en, output
+    assert_one_line, capsys, args, zh, en, output
 ):
     for lang, word in (("zh", zh), ("en", en)):
         code = run([*args, *output, "--lang", lang])
         out, err = capsys.readouterr()
         assert code == 2, (lang, err)
         assert out == ""
-        lines = err.splitlines()
-        assert len(lines) == 1, err
-        assert word in lines[0], (lang, lines[0])
-        assert "Traceback" not in err
-        if lang == "en":
-            assert not re.search(r"[\u4e00-\u9fff]", lines[0]), lines[0]
-        else:
-            assert re.search(r"[\u4e00-\u9fff]", lines[0]), lines[0]
+        assert_one_line(err, word, lang)
 
 
 def test_an_unknown_language_is_refused_naming_the_option(capsys):
@@ -383,28 +347,13 @@ def test_the_language_comes_from_the_environment_for_errors_too(capsys, monkeypa
 # --- the installed console script ------------------------------------------------------------
 
 
-def test_the_console_script_prints_the_vector_and_exits_with_2_on_bad_input():
-    env = {k: v for k, v in os.environ.items() if k not in ("XIESHANG_LANG", "XIESHANG_DEBUG")}
-    good = subprocess.run(
-        [str(CONSOLE_SCRIPT), *V_F1, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+def test_the_console_script_prints_the_vector_and_exits_with_2_on_bad_input(console):
+    good = console(*V_F1, "--json")
     assert good.returncode == 0, good.stderr
     data = json.loads(good.stdout, parse_float=Decimal)
     assert [r["balance"] for r in data["rows"]][-2:] == ["17.00", "0.00"]
     assert data["totals"]["interest"] == "2.78"
-    bad = subprocess.run(
-        [str(CONSOLE_SCRIPT), *argv(method="balloon"), "--lang", "en"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    bad = console(*argv(method="balloon"), "--lang", "en")
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr.startswith("unknown repayment method: balloon")
