@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from support.positions import owing
 from xieshang.domain.amortization import build_schedule
 from xieshang.domain.money import YUAN
 from xieshang.domain.proposals import (
@@ -23,7 +24,6 @@ from xieshang.domain.proposals import (
     ReAgeing,
     TermExtension,
     apply_proposal,
-    loan_position,
 )
 from xieshang.domain.schedule import Installment, Method, manual_schedule, validate_schedule
 
@@ -38,14 +38,8 @@ def vf5_position(method: Method):
         date(2023, 9, 1),
         date(2023, 10, 1),
     ]
-    position = loan_position(
-        as_of=date(2023, 8, 1),
-        outstanding_principal="2000",
-        annual_rate="0",
-        remaining_months=2,
-        next_due=date(2023, 9, 1),
-        method=method,
-        current_schedule=contract,
+    position = owing(
+        "2000", "0", 2, as_of=date(2023, 8, 1), method=method, current_schedule=contract
     )
     return contract, position
 
@@ -101,13 +95,13 @@ def vf7_position():
         Installment(3, date(2024, 2, 15), D("125.00"), D("125.00"), D(0), D("0.00")),
     ]
     contract = manual_schedule(D("375.00"), date(2024, 1, 1), rows)
-    return loan_position(
+    return owing(
+        "250",
+        "0",
+        2,
         as_of=date(2024, 1, 16),
-        outstanding_principal="250",
-        overdue_principal="125",
-        annual_rate="0",
-        remaining_months=2,
         next_due=date(2024, 1, 31),
+        overdue_principal="125",
         current_schedule=contract,
     )
 

@@ -1,12 +1,13 @@
 """Properties of restructuring proposals on random positions and concessions (Hypothesis)."""
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from support.positions import fen
 from xieshang.domain.money import FEN, YUAN
 from xieshang.domain.proposals import (
     FirstPayment,
@@ -172,8 +173,7 @@ def test_extending_an_annuity_never_raises_the_regular_payment(position, shorter
 @given(positions(), st.integers(1, 100), st.integers(1, 24))
 def test_a_settlement_costs_exactly_its_percent_of_the_total_owed_to_the_fen(position, pct, n):
     out = apply_proposal(position, Proposal((Settlement(D(pct) / 100, n),)))
-    exact = Fraction(position.total_owed) * Fraction(pct, 100)
-    expected = (D(exact.numerator) / D(exact.denominator)).quantize(FEN, rounding=ROUND_HALF_UP)
+    expected = fen(Fraction(position.total_owed) * Fraction(pct, 100))
     assert out.summary.total_to_pay == expected
     assert out.summary.amount_waived == position.total_owed - expected
     payments = [r.payment for r in out.schedule.rows]

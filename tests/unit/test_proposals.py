@@ -5,11 +5,12 @@ hand in the comments), not from the code under test.
 """
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
+from support.positions import fen, owing
 from xieshang.domain.amortization import build_schedule
 from xieshang.domain.errors import DomainError
 from xieshang.domain.money import YUAN
@@ -30,11 +31,6 @@ from xieshang.domain.proposals import (
 from xieshang.domain.schedule import Method, validate_schedule
 
 D = Decimal
-
-
-def fen(x: Fraction) -> Decimal:
-    """Half-up to the fen, from an exact Fraction."""
-    return (D(x.numerator) / D(x.denominator)).quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
 def hand_annuity(principal: int, monthly: Fraction, months: int) -> list[Decimal]:
@@ -163,14 +159,8 @@ def test_a_settlement_percent_written_as_60_is_refused():
 
 def twelve_thousand_at_24():
     contract = build_schedule(D(12000), D("0.24"), 12, date(2024, 1, 1), Method.ANNUITY)
-    position = loan_position(
-        as_of=date(2024, 1, 1),
-        outstanding_principal="12000",
-        annual_rate="0.24",
-        remaining_months=12,
-        next_due=date(2024, 2, 1),
-        current_schedule=contract,
-        legally_protected_total="13000",
+    position = owing(
+        "12000", "0.24", 12, current_schedule=contract, legally_protected_total="13000"
     )
     return contract, position
 
@@ -216,13 +206,13 @@ def test_a_rate_increase_is_not_a_reduction():
 
 
 def test_a_broken_first_period_charges_accrued_and_part_month_interest_with_the_first_row():
-    position = loan_position(
+    position = owing(
+        "1200",
+        "0.12",
+        12,
         as_of=date(2024, 3, 10),
-        outstanding_principal="1200",
-        accrued_interest="3.60",  # 1200 × 12 % × 9/360
-        annual_rate="0.12",
-        remaining_months=12,
         next_due=date(2024, 4, 1),
+        accrued_interest="3.60",  # 1200 × 12 % × 9/360
         method="equal-principal",
     )
     out = apply_proposal(position, Proposal(()))
@@ -233,13 +223,7 @@ def test_a_broken_first_period_charges_accrued_and_part_month_interest_with_the_
 
 
 def test_a_first_installment_a_day_away_on_a_long_annuity_charges_a_day_of_interest():
-    position = loan_position(
-        as_of=date(2020, 1, 1),
-        outstanding_principal="100",
-        annual_rate="0.296",
-        remaining_months=32,
-        next_due=date(2020, 1, 2),
-    )
+    position = owing("100", "0.296", 32, as_of=date(2020, 1, 1), next_due=date(2020, 1, 2))
     out = apply_proposal(position, Proposal(()))
     # 100 × 29.6 % × 1/360 = 0.0822 → 0.08; the principal runs as a whole-month annuity.
     assert out.schedule.rows[0].interest == D("0.08")
@@ -250,14 +234,7 @@ def test_a_first_installment_a_day_away_on_a_long_annuity_charges_a_day_of_inter
 
 
 def test_a_plan_starting_months_later_charges_the_gap_as_simple_interest():
-    position = loan_position(
-        as_of=date(2024, 1, 1),
-        outstanding_principal="1200",
-        annual_rate="0.12",
-        remaining_months=12,
-        next_due=date(2024, 2, 1),
-        method="equal-principal",
-    )
+    position = owing("1200", "0.12", 12, method="equal-principal")
     out = apply_proposal(position, Proposal(()), start=date(2024, 4, 15))
     rows = out.schedule.rows
     assert rows[0].due_date == date(2024, 5, 1)  # the contract's due day, after the start
@@ -270,14 +247,7 @@ def test_a_plan_starting_months_later_charges_the_gap_as_simple_interest():
 
 
 def holiday_position():
-    return loan_position(
-        as_of=date(2024, 1, 1),
-        outstanding_principal="1200",
-        annual_rate="0.12",
-        remaining_months=12,
-        next_due=date(2024, 2, 1),
-        method="equal-principal",
-    )
+    return owing("1200", "0.12", 12, method="equal-principal")
 
 
 def holiday(mode):
@@ -319,13 +289,13 @@ def test_a_holiday_with_interest_capitalised_grows_the_balance_and_is_flagged():
 
 
 def test_a_bullet_loan_takes_no_holiday_but_can_be_extended_and_keeps_one_payment():
-    position = loan_position(
+    position = owing(
+        "10000",
+        "0.12",
+        1,
         as_of=date(2024, 3, 1),
-        outstanding_principal="10000",
-        accrued_interest="200",
-        annual_rate="0.12",
-        remaining_months=1,
         next_due=date(2024, 6, 1),
+        accrued_interest="200",
         method="bullet",
     )
     with pytest.raises(DomainError) as e:
@@ -344,14 +314,7 @@ def test_a_bullet_loan_takes_no_holiday_but_can_be_extended_and_keeps_one_paymen
 
 
 def arrears_position():
-    return loan_position(
-        as_of=date(2024, 1, 1),
-        outstanding_principal="1200",
-        overdue_principal="300",
-        annual_rate="0",
-        remaining_months=12,
-        next_due=date(2024, 2, 1),
-    )
+    return owing("1200", "0", 12, overdue_principal="300")
 
 
 def test_without_re_ageing_the_arrears_are_due_with_the_first_installment():
@@ -365,15 +328,7 @@ def test_re_ageing_spreads_the_arrears_over_the_first_n_installments():
 
 
 def test_arrears_on_a_bullet_loan_fall_due_monthly_before_its_maturity():
-    position = loan_position(
-        as_of=date(2024, 1, 1),
-        outstanding_principal="1000",
-        overdue_interest="90",
-        annual_rate="0",
-        remaining_months=1,
-        next_due=date(2024, 2, 1),
-        method="bullet",
-    )
+    position = owing("1000", "0", 1, overdue_interest="90", method="bullet")
     out = apply_proposal(position, Proposal((TermExtension(5), ReAgeing(3))))
     dates = [r.due_date.month for r in out.schedule.rows]
     assert dates == [2, 3, 4, 7]  # 30 a month for three months, then 1000 at maturity
@@ -407,17 +362,15 @@ def test_a_waiver_larger_than_its_item_is_refused_and_a_waiver_of_nothing_is_fla
 
 
 def test_a_first_payment_settles_fees_penalty_interest_then_principal():
-    position = loan_position(
-        as_of=date(2024, 1, 1),
+    position = owing(
+        "1000",
+        "0.12",
+        10,
         fees_due="10",
         penalty="20",
         overdue_interest="30",
         accrued_interest="40",
         overdue_principal="100",
-        outstanding_principal="1000",
-        annual_rate="0.12",
-        remaining_months=10,
-        next_due=date(2024, 2, 1),
     )
     out = apply_proposal(position, Proposal((FirstPayment(D(150)), InterestStop(2))))
     # 150 pays 10 + 20 + 30 + 40 and 50 of the overdue principal: 1050 of principal is left.
@@ -535,14 +488,7 @@ def test_a_position_owing_nothing_or_with_months_but_no_principal_is_refused():
 def test_a_contract_schedule_that_does_not_match_the_position_is_refused():
     contract, _ = twelve_thousand_at_24()
     with pytest.raises(DomainError) as e:
-        loan_position(
-            as_of=date(2024, 1, 1),
-            outstanding_principal="11000",
-            annual_rate="0.24",
-            remaining_months=12,
-            next_due=date(2024, 2, 1),
-            current_schedule=contract,
-        )
+        owing("11000", "0.24", 12, current_schedule=contract)
     assert (e.value.code, e.value.field) == ("position.schedule_mismatch", "current_schedule")
 
 
