@@ -116,3 +116,25 @@ def test_a_typo_in_a_typed_schedule_names_the_row_and_the_numbers(tmp_path, caps
     assert "第3期" in err
     assert "16.95" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (('monthly = "2600"', 'monthy = "2600"'), "monthy"),
+        (('category = "food"', 'category = "snacks"'), "snacks"),
+        (('living_cost_basis = "own"', 'living_cost_basis = "mine"'), "mine"),
+        (("adults = 2", 'adults = "two"'), "two"),
+        (('province = "广东省"', "province = 44"), "44"),
+    ],
+)
+def test_a_bad_situation_file_names_the_entry_at_fault(tmp_path, capsys, change, expected):
+    shutil.copytree(EXAMPLES, tmp_path / "ex")
+    situation = tmp_path / "ex" / "situation.toml"
+    text = situation.read_text(encoding="utf-8")
+    assert change[0] in text
+    situation.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    assert run(["plan", str(situation), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1

@@ -26,7 +26,6 @@ def check_loan(loan: Loan, *, as_of: date) -> tuple[LegalAssessment, Standing]:
 
 def plan_situation(situation: Situation) -> PlanReport:
     """The whole picture for a borrower's situation (capacity, law, allocation, requests)."""
-    basis = situation.living_cost_basis
     return build_plan(
         situation.statement,
         situation.loans,
@@ -35,6 +34,6 @@ def plan_situation(situation: Situation) -> PlanReport:
         as_of=situation.as_of,
         reference=load_reference_living_costs(),
         strategy=situation.strategy,
-        living_cost_basis=basis,  # type: ignore[arg-type]
+        living_cost_basis=situation.living_cost_basis,
         excluded=situation.excluded,
     )

@@ -8,13 +8,14 @@ percent (``annual_rate = "18.25"`` is 18.25 %/yr), like the CLI's ``--annual-rat
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from xieshang.domain.affordability import (
     Asset,
@@ -24,16 +25,20 @@ from xieshang.domain.affordability import (
     Household,
     Income,
     IncomeKind,
+    LivingCostBasis,
     Statement,
     make_statement,
 )
 from xieshang.domain.errors import DomainError
 from xieshang.domain.loan import Fee, FeeTiming, Loan, make_loan
-from xieshang.domain.money import money
+from xieshang.domain.money import ZERO, money
 from xieshang.domain.rates import parse_rate
 from xieshang.domain.schedule import Installment
 
+LIVING_COST_BASES = get_args(LivingCostBasis)
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
+D = TypeVar("D")
 
 
 @contextmanager
@@ -51,99 +56,115 @@ def under(prefix: str) -> Iterator[None]:
 
 
 class Table:
-    """One TOML table with typed, path-aware getters; ``done()`` refuses unknown keys."""
+    """One TOML table read key by key: ``need(key, read)`` for required keys, ``opt(key, read,
+    default)`` for optional ones; ``done()`` refuses keys nobody asked for."""
 
     def __init__(self, raw: object, path: str) -> None:
         if not isinstance(raw, Mapping):
-            raise DomainError("document.not_a_table", field=path)
+            raise DomainError("document.not_a_table", field=path or "document")
         self.raw: Mapping[str, Any] = raw
         self.path = path
         self.used: set[str] = set()
 
-    def _field(self, key: str) -> str:
+    def field(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def get(self, key: str, required: bool = False) -> Any:
+    def need(self, key: str, read: Callable[[Any, str], T]) -> T:
         self.used.add(key)
         if key not in self.raw:
-            if required:
-                raise DomainError("document.missing_key", field=self._field(key))
-            return None
-        return self.raw[key]
+            near = difflib.get_close_matches(key, [k for k in self.raw if k not in self.used], 1)
+            if near:  # a typo is likelier than a forgotten key
+                raise DomainError("document.missing_key_near", field=self.field(key), near=near[0])
+            raise DomainError("document.missing_key", field=self.field(key))
+        return read(self.raw[key], self.field(key))
 
-    def text(self, key: str, required: bool = False, default: str | None = None) -> str | None:
-        value = self.get(key, required)
-        if value is None:
+    def opt(self, key: str, read: Callable[[Any, str], T], default: D) -> T | D:
+        self.used.add(key)
+        if key not in self.raw:
             return default
-        if not isinstance(value, str) or not value.strip():
-            raise DomainError("document.not_text", field=self._field(key), value=str(value))
-        return value.strip()
-
-    def amount(
-        self, key: str, required: bool = False, default: str | None = None
-    ) -> Decimal | None:
-        value = self.get(key, required)
-        if value is None:
-            return None if default is None else money(default)
-        return money(_plain(value), field=self._field(key), allow_negative=False)
-
-    def percent(self, key: str, required: bool = False) -> Decimal | None:
-        value = self.get(key, required)
-        if value is None:
-            return None
-        return parse_rate(_plain(value), field=self._field(key), percent=True)
-
-    def day(self, key: str, required: bool = False) -> date | None:
-        value = self.get(key, required)
-        if value is None:
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise DomainError("cli.bad_date", field=self._field(key), value=str(value)) from None
-
-    def integer(self, key: str, required: bool = False, default: int | None = None) -> int | None:
-        value = self.get(key, required)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise DomainError("cli.bad_integer", field=self._field(key), value=str(value))
-        try:
-            return int(value)
-        except ValueError:
-            raise DomainError("cli.bad_integer", field=self._field(key), value=str(value)) from None
-
-    def flag(self, key: str, default: bool | None = None) -> bool | None:
-        value = self.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise DomainError("document.not_boolean", field=self._field(key), value=str(value))
-        return value
-
-    def choice(self, key: str, parse: Callable[[str], E], required: bool = False) -> E | None:
-        value = self.text(key, required)
-        if value is None:
-            return None
-        with under(self.path):
-            return parse(value)
+        return read(self.raw[key], self.field(key))
 
     def tables(self, key: str) -> list[Table]:
-        value = self.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise DomainError("document.not_a_list", field=self._field(key))
-        return [Table(item, f"{self._field(key)}[{i}]") for i, item in enumerate(value)]
+        value = self.opt(key, _list, [])
+        return [Table(item, f"{self.field(key)}[{i}]") for i, item in enumerate(value)]
 
     def done(self) -> None:
         unknown = sorted(set(self.raw) - self.used)
         if unknown:
             raise DomainError(
-                "document.unknown_key", field=self._field(unknown[0]), value=unknown[0]
+                "document.unknown_key", field=self.field(unknown[0]), value=unknown[0]
             )
+
+
+# Readers: (raw TOML value, field path) → a checked value, or a DomainError naming the field.
+
+
+def text(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise DomainError("document.not_text", field=field, value=str(value))
+    return value.strip()
+
+
+def amount(value: Any, field: str) -> Decimal:
+    return money(_plain(value), field=field, allow_negative=False)
+
+
+def percent(value: Any, field: str) -> Decimal:
+    return parse_rate(_plain(value), field=field, percent=True)
+
+
+def day(value: Any, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DomainError("cli.bad_date", field=field, value=str(value)) from None
+
+
+def integer(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise DomainError("cli.bad_integer", field=field, value=str(value))
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError("cli.bad_integer", field=field, value=str(value)) from None
+
+
+def flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise DomainError("document.not_boolean", field=field, value=str(value))
+    return value
+
+
+def living_cost_basis(value: Any, field: str) -> LivingCostBasis:
+    key = text(value, field)
+    if key not in LIVING_COST_BASES:
+        raise DomainError("capacity.basis_unknown", field=field, value=key)
+    return key  # type: ignore[return-value]  # checked against the literal's values above
+
+
+def texts(value: Any, field: str) -> list[str]:
+    items = _list(value, field)
+    return [text(item, f"{field}[{i}]") for i, item in enumerate(items)]
+
+
+def _list(value: Any, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise DomainError("document.not_a_list", field=field)
+    return value
+
+
+def choice(parse: Callable[[str], E]) -> Callable[[Any, str], E]:
+    """A reader that parses text with an enum's ``parse`` and names the field on failure."""
+
+    def read(value: Any, field: str) -> E:
+        try:
+            return parse(text(value, field))
+        except DomainError as exc:
+            raise DomainError(exc.code, field=field, **dict(exc.params)) from None
+
+    return read
 
 
 def _plain(value: object) -> object:
@@ -162,59 +183,55 @@ def _enum_by_value(enum: type[E], code: str) -> Callable[[str], E]:
     return parse
 
 
-LOAN_KEYS_HELP = (
-    "id, lender, lender_type, contract_date, principal, annual_rate, months, method, start, "
-    "first_due, day_count, deducted_interest, overdue_rate, default_charge, paid_installments, "
-    "fees, rows"
-)
-
-
 def read_loan(raw: object, path: str) -> Loan:
-    """A ``Loan`` from a ``[loan]`` table (rates in percent)."""
+    """A ``Loan`` from a ``[loan]`` table (rates in percent); ``[[loan.rows]]`` is a schedule
+    typed from the contract, ``[[loan.fees]]`` the fees besides interest."""
     t = Table(raw, path)
     fees = []
     for f in t.tables("fees"):
-        timing = f.choice("timing", FeeTiming.parse, required=True)
-        kind = f.text("kind", default="fee") or "fee"
-        amount = f.amount("amount", required=True)
-        on = f.day("on")
+        fees.append(
+            Fee(
+                kind=f.opt("kind", text, "fee"),
+                amount=f.need("amount", amount),
+                timing=f.need("timing", choice(FeeTiming.parse)),
+                on=f.opt("on", day, None),
+            )
+        )
         f.done()
-        fees.append(Fee(kind, amount or Decimal(0), timing or FeeTiming.AT_DATE, on))
     rows = []
     for i, r in enumerate(t.tables("rows"), start=1):
         rows.append(
             Installment(
-                n=r.integer("n", default=i) or i,
-                due_date=r.day("due_date", required=True) or date.min,
-                payment=r.amount("payment", required=True) or Decimal(0),
-                principal=r.amount("principal", required=True) or Decimal(0),
-                interest=r.amount("interest", default="0") or Decimal(0),
-                balance=r.amount("balance", required=True) or Decimal(0),
-                fee=r.amount("fee", default="0") or Decimal(0),
+                n=r.opt("n", integer, i),
+                due_date=r.need("due_date", day),
+                payment=r.need("payment", amount),
+                principal=r.need("principal", amount),
+                interest=r.opt("interest", amount, ZERO),
+                balance=r.need("balance", amount),
+                fee=r.opt("fee", amount, ZERO),
             )
         )
         r.done()
-    months = t.integer("months", required=not rows, default=len(rows))
-    fields: dict[str, Any] = {
-        "id": t.text("id", required=True),
-        "lender": t.text("lender", required=True),
-        "lender_type": t.text("lender_type", required=True),
-        "contract_date": t.day("contract_date", required=True),
-        "principal": t.amount("principal", required=True),
-        "annual_rate": t.percent("annual_rate", required=True),
-        "months": months,
-        "method": t.text("method", default="manual" if rows else "annuity"),
-        "start": t.day("start", required=True),
-        "first_due": t.day("first_due"),
-        "day_count": t.text("day_count", default="30/360"),
-        "deducted_interest": t.amount("deducted_interest", default="0"),
-        "overdue_rate": t.percent("overdue_rate"),
-        "default_charge": t.amount("default_charge", default="0"),
-        "paid_installments": t.integer("paid_installments", default=0),
+    loan_fields: dict[str, Any] = {
+        "id": t.need("id", text),
+        "lender": t.need("lender", text),
+        "lender_type": t.need("lender_type", text),
+        "contract_date": t.need("contract_date", day),
+        "principal": t.need("principal", amount),
+        "annual_rate": t.need("annual_rate", percent),
+        "months": t.opt("months", integer, len(rows)) if rows else t.need("months", integer),
+        "method": t.opt("method", text, "manual" if rows else "annuity"),
+        "start": t.need("start", day),
+        "first_due": t.opt("first_due", day, None),
+        "day_count": t.opt("day_count", text, "30/360"),
+        "deducted_interest": t.opt("deducted_interest", amount, ZERO),
+        "overdue_rate": t.opt("overdue_rate", percent, None),
+        "default_charge": t.opt("default_charge", amount, ZERO),
+        "paid_installments": t.opt("paid_installments", integer, 0),
     }
     t.done()
     with under(path):
-        return make_loan(fees=fees, manual_rows=rows, **fields)
+        return make_loan(fees=fees, manual_rows=rows, **loan_fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +242,7 @@ class Situation:
     statement: Statement
     loans: tuple[Loan, ...]
     strategy: str
-    living_cost_basis: str
+    living_cost_basis: LivingCostBasis
     excluded: frozenset[str] = frozenset()
 
 
@@ -235,60 +252,49 @@ def read_situation(
     """A ``Situation`` from a parsed document; ``load_loan_file(name)`` reads a referenced
     loan file (its ``[loan]`` table is used)."""
     top = Table(raw, "")
-    as_of = top.day("as_of", required=True) or date.min
-    strategy = top.text("strategy", default="pro_rata") or "pro_rata"
-    basis = top.text("living_cost_basis", default="own") or "own"
-    top.get("borrower")  # a free-text description for the reader; not used in the numbers
-    h = Table(top.get("household", required=True), "household")
+    as_of = top.need("as_of", day)
+    strategy = top.opt("strategy", text, "pro_rata")
+    own: LivingCostBasis = "own"
+    basis = top.opt("living_cost_basis", living_cost_basis, own)
+    top.opt("borrower", text, "")  # a description for the reader; not used in the numbers
+    h = Table(top.need("household", lambda v, _: v), "household")
     household = Household(
-        adults=h.integer("adults", required=True) or 0,
-        children=h.integer("children", default=0) or 0,
-        other_dependents=h.integer("other_dependents", default=0) or 0,
-        province=h.text("province"),
-        urban=h.flag("urban"),
+        adults=h.need("adults", integer),
+        children=h.opt("children", integer, 0),
+        other_dependents=h.opt("other_dependents", integer, 0),
+        province=h.opt("province", text, None),
+        urban=h.opt("urban", flag, None),
     )
     h.done()
     incomes = []
     for t in top.tables("incomes"):
-        kind = t.choice("kind", _enum_by_value(IncomeKind, "income.kind_unknown"), required=True)
         incomes.append(
             Income(
-                kind or IncomeKind.OTHER,
-                t.amount("monthly", required=True) or Decimal(0),
-                bool(t.flag("regular", default=True)),
+                t.need("kind", choice(_enum_by_value(IncomeKind, "income.kind_unknown"))),
+                t.need("monthly", amount),
+                t.opt("regular", flag, True),
             )
         )
         t.done()
     expenses = []
     for t in top.tables("expenses"):
-        category = t.choice("category", ExpenseCategory.parse, required=True)
         expenses.append(
-            Expense(
-                category or ExpenseCategory.OTHER, t.amount("monthly", required=True) or Decimal(0)
-            )
+            Expense(t.need("category", choice(ExpenseCategory.parse)), t.need("monthly", amount))
         )
         t.done()
     assets = []
     for t in top.tables("assets"):
-        kind = t.choice("kind", _enum_by_value(AssetKind, "asset.kind_unknown"), required=True)
         assets.append(
             Asset(
-                kind or AssetKind.OTHER,
-                t.amount("value", required=True) or Decimal(0),
-                bool(t.flag("liquid", default=False)),
+                t.need("kind", choice(_enum_by_value(AssetKind, "asset.kind_unknown"))),
+                t.need("value", amount),
+                t.opt("liquid", flag, False),
             )
         )
         t.done()
-    loans: list[Loan] = []
-    for i, t in enumerate(top.tables("loans")):
-        loans.append(read_loan(t.raw, f"loans[{i}]"))
-    exclude = top.get("exclude") or []
-    if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
-        raise DomainError("document.not_a_list", field="exclude")
-    files = top.get("loan_files") or []
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise DomainError("document.not_a_list", field="loan_files")
-    for i, name in enumerate(files):
+    loans = [read_loan(t.raw, f"loans[{i}]") for i, t in enumerate(top.tables("loans"))]
+    exclude = top.opt("exclude", texts, [])
+    for i, name in enumerate(top.opt("loan_files", texts, [])):
         doc = load_loan_file(name)
         loans.append(read_loan(doc.get("loan"), f"loan_files[{i}]"))
     top.done()
