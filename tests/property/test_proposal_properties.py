@@ -149,12 +149,21 @@ def waiver_cases(draw):
 
 
 @given(waiver_cases())
-def test_a_waiver_never_raises_total_to_pay(case):
+def test_a_waiver_never_raises_what_is_owed_and_raises_the_total_only_by_fen_rounding(case):
     position, base, extra = case
     without = apply_proposal(position, base)
     with_waivers = apply_proposal(position, Proposal((*base.concessions, *extra)))
-    assert with_waivers.summary.total_to_pay <= without.summary.total_to_pay
+    owed = lambda o: o.down_payment + o.rescheduled_amount  # noqa: E731
+    assert owed(with_waivers) <= owed(without)
     assert with_waivers.summary.amount_waived >= 0
+    # A level payment rounded to the fen can drop by a fen when a fen less is rescheduled,
+    # and the slower repayment then costs a few fen of interest (found by Hypothesis:
+    # 0.01 waived, total 0.07 higher over 20 months at 36 %).  A fen less each month grows
+    # at most like the balance does: n fen compounded at the monthly rate over n months.
+    months = max(with_waivers.summary.months_to_clear, without.summary.months_to_clear)
+    growth = (1 + position.annual_rate / 12) ** months
+    slack = Decimal("0.01") * months * growth
+    assert with_waivers.summary.total_to_pay <= without.summary.total_to_pay + slack
 
 
 @given(
