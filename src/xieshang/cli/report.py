@@ -300,8 +300,20 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
         for year, amounts in years.items():
             by_year.add_row(str(year), str(len(amounts)), yuan(sum(amounts, Decimal(0))))
         out.print(by_year)
-    if report.allocation is not None:
-        for code in report.allocation.findings:
+    plan = report.allocation
+    if plan is not None:
+        # For comparison: the same capacity paid on the current terms (rates held to the cap).
+        out.print(
+            text(
+                "allocation_line",
+                lang,
+                strategy=text(f"strategy_{plan.strategy.value}", lang),
+                capacity=yuan(plan.capacity),
+                months=plan.months_to_clear if plan.months_to_clear is not None else "—",
+                interest=yuan(plan.total_interest),
+            )
+        )
+        for code in plan.findings:
             out.print(f"  · {message(code, lang)}")
     out.print()
     for code in report.findings:
