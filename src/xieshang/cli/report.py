@@ -34,6 +34,13 @@ def console() -> Console:
     return Console(width=REPORT_WIDTH, color_system=None, highlight=False, soft_wrap=False)
 
 
+def region_name(region: str, lang: str) -> str:
+    """A province's (or the nation's) name in ``lang``; unknown names stay as given."""
+    key = f"region.{region}"
+    name = text(key, lang)
+    return region if name == key else name
+
+
 def describe_proposal(outcome: ProposalOutcome, lang: str) -> str:
     parts = []
     for c in outcome.proposal.concessions:
@@ -170,7 +177,9 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
     if c.reference is not None:
         fig = c.reference.figure
         cap.add_row(
-            text("reference_living_costs", lang, region=fig.region, year=fig.year),
+            text(
+                "reference_living_costs", lang, region=region_name(fig.region, lang), year=fig.year
+            ),
             yuan(c.reference.household_monthly),
         )
     cap.add_row(text("buffer", lang), yuan(c.buffer))
