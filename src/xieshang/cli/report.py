@@ -36,7 +36,7 @@ def console() -> Console:
 
 def region_name(region: str, lang: str) -> str:
     """A province's (or the nation's) name in ``lang``; unknown names stay as given."""
-    key = f"region.{region}"
+    key = f"region_{region}"
     name = text(key, lang)
     return region if name == key else name
 
