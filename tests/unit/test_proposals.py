@@ -513,3 +513,13 @@ def test_extending_a_loan_with_nothing_left_to_amortise_is_refused_unless_overdu
     expected = hand_annuity(1200, Fraction(1, 100), 12)
     # The overdue interest stays interest-free and is due with the first installment.
     assert [r.payment for r in out.schedule.rows] == [expected[0] + 50, *expected[1:]]
+
+
+def test_concessions_that_forgive_the_whole_debt_are_refused_with_their_own_code():
+    position = loan_position(as_of=date(2024, 1, 1), annual_rate="0", accrued_interest="0.01")
+    with pytest.raises(DomainError) as info:
+        apply_proposal(position, Proposal((Waiver("interest"), InterestStop(1))))
+    assert info.value.code == "proposal.nothing_left"
+    with pytest.raises(DomainError) as info:
+        apply_proposal(position, Proposal((Settlement(Decimal("0.01")),)))
+    assert info.value.code == "proposal.nothing_left"

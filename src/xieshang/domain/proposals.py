@@ -228,6 +228,10 @@ def apply_proposal(
     notes: tuple[str, ...] = ()
     if settlement is not None:
         owed = round_money(position.total_owed * settlement.percent, rounding)
+        if owed == 0:
+            raise DomainError(
+                "proposal.nothing_left", field="percent", value=str(settlement.percent)
+            )
         if down >= owed:
             raise DomainError("proposal.first_payment_too_large", field="amount", limit=str(owed))
         rescheduled = owed - down
@@ -237,6 +241,9 @@ def apply_proposal(
             row.principal = share
         rate, method = ZERO, Method.EQUAL_PRINCIPAL
     else:
+        if money_total(items.values()) == 0:
+            # The waivers forgive everything: there is no plan to schedule.
+            raise DomainError("proposal.nothing_left", field="concessions")
         if down >= money_total(items.values()):
             raise DomainError(
                 "proposal.first_payment_too_large",
