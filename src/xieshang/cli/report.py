@@ -19,6 +19,7 @@ from xieshang.domain.concessions import (
     Waiver,
 )
 from xieshang.domain.law import LegalAssessment
+from xieshang.domain.money import total
 from xieshang.domain.plan import PlanReport
 from xieshang.domain.proposals import ProposalOutcome
 from xieshang.domain.standing import Standing
@@ -26,7 +27,7 @@ from xieshang.i18n import message, text
 
 from .common import percent, yuan
 
-REPORT_WIDTH = 110
+REPORT_WIDTH = 120
 
 
 def console() -> Console:
@@ -200,10 +201,11 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
         ("cap_short", True),
         ("above_cap_short", True),
         ("owed", True),
+        ("contract_short", True),
         ("protected_short", True),
         ("days_overdue", True),
     ):
-        loans.add_column(text(key, lang), justify="right" if right else "left")
+        loans.add_column(text(key, lang), justify="right" if right else "left", no_wrap=True)
     for r in report.reviews:
         a, st = r.assessment, r.standing
         loans.add_row(
@@ -213,6 +215,7 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
             percent(a.cap) if a.cap is not None else "—",
             yuan(a.amount_above_cap),
             yuan(r.owed),
+            yuan(st.contract_remaining),
             yuan(st.legally_protected_total),
             str(st.days_overdue),
         )
@@ -224,10 +227,12 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
         "",
         yuan(report.total_above_cap),
         yuan(report.total_owed),
+        yuan(total(r.standing.contract_remaining for r in report.reviews)),
         yuan(report.total_protected),
         "",
     )
     out.print(loans)
+    out.print(text("loans_legend", lang))
     serious = [
         (f"{r.loan.id} ", f)
         for r in report.reviews
