@@ -1,8 +1,11 @@
 """The dependency rule of DESIGN.md §3, checked on the source tree.
 
 `api, web, cli → services → store → domain`; `services → documents → domain`; `batch → domain`;
-`data` (shipped sourced data and its loaders) sits just above the domain; `i18n` is used by the
-faces only.  The domain imports the standard library and nothing else.
+`data` (shipped sourced data and its loaders) sits just above the domain; `security`
+(cryptography, passwords, tokens, masking, upload checks) is used by store, services and the
+faces; `i18n` is used by the faces only.  Top-level modules (``settings``, ``bootstrap``) are the
+composition root and may import any layer.  The domain imports the standard library and nothing
+else.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "xieshang"
 ALLOWED: dict[str, set[str]] = {
     "domain": set(),
     "data": {"domain"},
+    "security": {"domain"},
     "batch": {"domain", "data"},
-    "store": {"domain", "data"},
+    "store": {"domain", "data", "security"},
     "documents": {"domain", "data", "i18n"},
-    "services": {"domain", "data", "store", "documents", "batch"},
+    "services": {"domain", "data", "store", "documents", "batch", "security"},
     "i18n": set(),
-    "api": {"services", "domain", "data", "i18n"},
-    "web": {"services", "domain", "data", "i18n"},
+    "api": {"services", "domain", "data", "i18n", "security"},
+    "web": {"services", "domain", "data", "i18n", "security"},
     "cli": {"services", "domain", "data", "i18n", "batch"},
 }
 
