@@ -1,0 +1,29 @@
+"""The FastAPI application, built by ``create_app`` from the composition root's container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from xieshang import __version__
+
+from .errors import install_error_handlers
+
+
+def create_app(container: Any = None) -> FastAPI:
+    """One app object built the same way by ``serve``, the CLI and the tests."""
+    app = FastAPI(
+        title="Xieshang API",
+        version=__version__,
+        description="Negotiated repayment of consumer and online loans (网贷协商还款).",
+    )
+    app.state.container = container
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "version": __version__}
+
+    return app
