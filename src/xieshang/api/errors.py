@@ -32,6 +32,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "upload.too_large": 413,
     "upload.type_not_allowed": 415,
     "upload.type_mismatch": 415,
+    "upload.empty": 422,
+    "upload.name_invalid": 422,
+    "blob.not_found": 404,
     "idempotency.conflict": 409,
 }
 STATUS_BY_FAMILY: dict[str, int] = {
