@@ -38,9 +38,9 @@ RATE_TEXT_LENGTH = 64
 class TextCipher(Protocol):
     """Authenticated encryption of text bound to a context (``security.crypto.KeyRing``)."""
 
-    def encrypt_text(self, text: str, context: bytes) -> str: ...
+    def encrypt_text(self, text: str, *, context: bytes) -> str: ...
 
-    def decrypt_text(self, token: str, context: bytes) -> str: ...
+    def decrypt_text(self, token: str, *, context: bytes) -> str: ...
 
 
 class CipherMissingError(RuntimeError):
@@ -181,12 +181,12 @@ class EncryptedText(TypeDecorator[str]):
             return None
         if not isinstance(value, str):
             raise TypeError(f"EncryptedText columns take str, not {type(value).__name__}")
-        return cipher_for(dialect).encrypt_text(value, self.context_bytes)
+        return cipher_for(dialect).encrypt_text(value, context=self.context_bytes)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return cipher_for(dialect).decrypt_text(value, self.context_bytes)
+        return cipher_for(dialect).decrypt_text(value, context=self.context_bytes)
 
     def process_literal_param(self, value: str | None, dialect: Dialect) -> str:
         # Never render a secret into SQL text (logs, offline migration scripts).

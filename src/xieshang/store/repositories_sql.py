@@ -1,0 +1,338 @@
+"""The repositories of ``repositories`` over a SQLAlchemy session."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import (
+    AuthSession,
+    Base,
+    Consent,
+    CounselorGrant,
+    Document,
+    IdempotencyRecord,
+    LoanRow,
+    LoginAttempt,
+    Organisation,
+    StatementRow,
+    User,
+    normalise_email,
+)
+from .repositories import DEFAULT_PAGE, ConflictError, ConflictKind, Page, check_page
+
+M = TypeVar("M", bound=Base)
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$", re.MULTILINE)
+_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
+
+
+def unique_constraint_named(table: str, columns: Sequence[str]) -> str | None:
+    """The metadata's name for the unique constraint on ``table(columns)``."""
+    found = Base.metadata.tables.get(table)
+    if found is None:
+        return None
+    for constraint in found.constraints:
+        names = [c.name for c in getattr(constraint, "columns", ())]
+        if (
+            constraint.name
+            and names == list(columns)
+            and constraint.__visit_name__
+            in (
+                "unique_constraint",
+                "primary_key_constraint",
+            )
+        ):
+            return str(constraint.name)
+    return None
+
+
+def conflict_from(error: IntegrityError) -> ConflictError:
+    """A driver's integrity error as a ``ConflictError`` naming the constraint."""
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg: SQLSTATE and the constraint name
+        kinds: dict[str, ConflictKind] = {
+            "23505": "unique",
+            "23503": "foreign_key",
+            "23514": "check",
+            "23502": "not_null",
+        }
+        state = getattr(orig, "sqlstate", None) or ""
+        return ConflictError(kinds.get(state, "other"), getattr(diag, "constraint_name", None))
+    message = str(orig)
+    if m := _SQLITE_UNIQUE.search(message):
+        pairs = [part.strip().split(".", 1) for part in m.group(1).split(",")]
+        table = pairs[0][0]
+        return ConflictError("unique", unique_constraint_named(table, [p[-1] for p in pairs]))
+    if m := _SQLITE_CHECK.search(message):
+        return ConflictError("check", m.group(1))
+    if "FOREIGN KEY" in message:
+        return ConflictError("foreign_key")
+    if "NOT NULL" in message:
+        return ConflictError("not_null")
+    return ConflictError("other")
+
+
+@contextmanager
+def conflicts_translated() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as error:
+        raise conflict_from(error) from error
+
+
+class _Table(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: M) -> M:
+        self.session.add(row)
+        self._flush()
+        return row
+
+    def delete(self, row: M) -> None:
+        self.session.delete(row)
+        self._flush()
+
+    def _flush(self) -> None:
+        with conflicts_translated():
+            self.session.flush()
+
+    def _page(self, query: Select[M], limit: int, offset: int) -> Page[M]:
+        check_page(limit, offset)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        items = self.session.scalars(query.order_by(self._id()).limit(limit).offset(offset))
+        return Page(tuple(items), int(total), limit, offset)
+
+    def _id(self) -> Any:
+        return self.model.__table__.c.id
+
+
+class _Rows(_Table[M]):
+    def get(self, id: int) -> M | None:
+        return self.session.get(self.model, id)
+
+
+class SqlUserRepository(_Rows[User]):
+    model = User
+
+    def get_by_email(self, email: str) -> User | None:
+        return self.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+    def list(
+        self,
+        *,
+        limit: int = DEFAULT_PAGE,
+        offset: int = 0,
+        role: str | None = None,
+        organisation_id: int | None = None,
+    ) -> Page[User]:
+        query = select(User)
+        if role is not None:
+            query = query.where(User.role == role)
+        if organisation_id is not None:
+            query = query.where(User.organisation_id == organisation_id)
+        return self._page(query, limit, offset)
+
+
+class SqlOrganisationRepository(_Rows[Organisation]):
+    model = Organisation
+
+    def get_by_name(self, name: str) -> Organisation | None:
+        return self.session.scalar(select(Organisation).where(Organisation.name == name.strip()))
+
+    def list(
+        self, *, limit: int = DEFAULT_PAGE, offset: int = 0, kind: str | None = None
+    ) -> Page[Organisation]:
+        query = select(Organisation)
+        if kind is not None:
+            query = query.where(Organisation.kind == kind)
+        return self._page(query, limit, offset)
+
+
+class SqlAuthSessionRepository(_Rows[AuthSession]):
+    model = AuthSession
+
+    def get_by_token_hash(self, token_hash: str) -> AuthSession | None:
+        return self.session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash))
+
+    def list_for_user(self, user_id: int) -> Sequence[AuthSession]:
+        query = select(AuthSession).where(AuthSession.user_id == user_id)
+        return tuple(self.session.scalars(query.order_by(AuthSession.id)))
+
+    def revoke_all_for_user(self, user_id: int, *, at: datetime, keep_id: int | None = None) -> int:
+        conditions: list[ColumnElement[bool]] = [
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+        ]
+        if keep_id is not None:
+            conditions.append(AuthSession.id != keep_id)
+        result = self.session.execute(
+            update(AuthSession)
+            .where(*conditions)
+            .values(revoked_at=at)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    def delete_expired(self, *, before: datetime) -> int:
+        result = self.session.execute(
+            delete(AuthSession)
+            .where(AuthSession.expires_at < before)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(getattr(result, "rowcount", 0))
+
+
+class SqlLoginAttemptRepository(_Table[LoginAttempt]):
+    model = LoginAttempt
+
+    def failures_since(self, key: str, since: datetime) -> Sequence[datetime]:
+        query = (
+            select(LoginAttempt.at)
+            .where(LoginAttempt.key == key, LoginAttempt.at >= since, ~LoginAttempt.success)
+            .order_by(LoginAttempt.at)
+        )
+        return tuple(self.session.scalars(query))
+
+    def prune(self, *, before: datetime) -> int:
+        result = self.session.execute(
+            delete(LoginAttempt)
+            .where(LoginAttempt.at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+
+class SqlStatementRepository(_Rows[StatementRow]):
+    model = StatementRow
+
+    def get_for_borrower(self, borrower_id: int) -> StatementRow | None:
+        query = select(StatementRow).where(StatementRow.borrower_id == borrower_id)
+        return self.session.scalar(query)
+
+
+class SqlLoanRepository(_Rows[LoanRow]):
+    model = LoanRow
+
+    def list_for_borrower(
+        self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[LoanRow]:
+        return self._page(select(LoanRow).where(LoanRow.borrower_id == borrower_id), limit, offset)
+
+    def list_for_organisation(
+        self, organisation_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[LoanRow]:
+        query = select(LoanRow).where(LoanRow.lender_organisation_id == organisation_id)
+        return self._page(query, limit, offset)
+
+
+class SqlDocumentRepository(_Rows[Document]):
+    model = Document
+
+    def list_for_owner(
+        self,
+        owner_id: int,
+        *,
+        limit: int = DEFAULT_PAGE,
+        offset: int = 0,
+        loan_id: int | None = None,
+    ) -> Page[Document]:
+        query = select(Document).where(Document.owner_id == owner_id)
+        if loan_id is not None:
+            query = query.where(Document.loan_id == loan_id)
+        return self._page(query, limit, offset)
+
+    def count_with_sha256(self, sha256: str) -> int:
+        query = select(func.count()).select_from(Document).where(Document.sha256 == sha256)
+        return int(self.session.scalar(query) or 0)
+
+
+class SqlGrantRepository(_Rows[CounselorGrant]):
+    model = CounselorGrant
+
+    def active(self, borrower_id: int, counselor_id: int) -> CounselorGrant | None:
+        query = select(CounselorGrant).where(
+            CounselorGrant.borrower_id == borrower_id,
+            CounselorGrant.counselor_id == counselor_id,
+            CounselorGrant.revoked_at.is_(None),
+        )
+        return self.session.scalars(query.order_by(CounselorGrant.id)).first()
+
+    def list_for_borrower(
+        self, borrower_id: int, *, active_only: bool = True
+    ) -> Sequence[CounselorGrant]:
+        query = select(CounselorGrant).where(CounselorGrant.borrower_id == borrower_id)
+        if active_only:
+            query = query.where(CounselorGrant.revoked_at.is_(None))
+        return tuple(self.session.scalars(query.order_by(CounselorGrant.id)))
+
+    def list_for_counselor(
+        self, counselor_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CounselorGrant]:
+        query = select(CounselorGrant).where(
+            CounselorGrant.counselor_id == counselor_id, CounselorGrant.revoked_at.is_(None)
+        )
+        return self._page(query, limit, offset)
+
+
+class SqlConsentRepository(_Rows[Consent]):
+    model = Consent
+
+    def active(self, borrower_id: int, organisation_id: int, scope: str) -> Consent | None:
+        query = select(Consent).where(
+            Consent.borrower_id == borrower_id,
+            Consent.organisation_id == organisation_id,
+            Consent.scope == scope,
+            Consent.revoked_at.is_(None),
+        )
+        return self.session.scalars(query.order_by(Consent.id)).first()
+
+    def list_for_borrower(self, borrower_id: int, *, active_only: bool = True) -> Sequence[Consent]:
+        query = select(Consent).where(Consent.borrower_id == borrower_id)
+        if active_only:
+            query = query.where(Consent.revoked_at.is_(None))
+        return tuple(self.session.scalars(query.order_by(Consent.id)))
+
+    def list_for_organisation(
+        self,
+        organisation_id: int,
+        *,
+        scope: str | None = None,
+        limit: int = DEFAULT_PAGE,
+        offset: int = 0,
+    ) -> Page[Consent]:
+        query = select(Consent).where(
+            Consent.organisation_id == organisation_id, Consent.revoked_at.is_(None)
+        )
+        if scope is not None:
+            query = query.where(Consent.scope == scope)
+        return self._page(query, limit, offset)
+
+
+class SqlIdempotencyRepository(_Table[IdempotencyRecord]):
+    model = IdempotencyRecord
+
+    def get(self, user_id: int, key: str) -> IdempotencyRecord | None:
+        query = select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+        return self.session.scalar(query)
+
+    def prune(self, *, before: datetime) -> int:
+        result = self.session.execute(
+            delete(IdempotencyRecord)
+            .where(IdempotencyRecord.created_at < before)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(getattr(result, "rowcount", 0))

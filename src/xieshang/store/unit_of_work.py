@@ -1,0 +1,170 @@
+"""The unit of work: one transaction, the repositories that work inside it, explicit commit.
+
+A service does ``with uow: ...; uow.commit()``.  Leaving the block without ``commit()`` — an
+exception, an early return, a forgotten call — rolls everything back, so nothing is ever
+half-written.  ``FakeUnitOfWork`` (``fakes``) keeps the same contract in memory for service
+unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .repositories import (
+    AuthSessionRepository,
+    ConsentRepository,
+    DocumentRepository,
+    GrantRepository,
+    IdempotencyRepository,
+    LoanRepository,
+    LoginAttemptRepository,
+    OrganisationRepository,
+    StatementRepository,
+    UserRepository,
+)
+from .repositories_sql import (
+    SqlAuthSessionRepository,
+    SqlConsentRepository,
+    SqlDocumentRepository,
+    SqlGrantRepository,
+    SqlIdempotencyRepository,
+    SqlLoanRepository,
+    SqlLoginAttemptRepository,
+    SqlOrganisationRepository,
+    SqlStatementRepository,
+    SqlUserRepository,
+    conflicts_translated,
+)
+
+
+class UnitOfWork(Protocol):
+    """What a service receives: repositories plus ``commit``/``rollback``."""
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def organisations(self) -> OrganisationRepository: ...
+
+    @property
+    def sessions(self) -> AuthSessionRepository: ...
+
+    @property
+    def login_attempts(self) -> LoginAttemptRepository: ...
+
+    @property
+    def statements(self) -> StatementRepository: ...
+
+    @property
+    def loans(self) -> LoanRepository: ...
+
+    @property
+    def documents(self) -> DocumentRepository: ...
+
+    @property
+    def grants(self) -> GrantRepository: ...
+
+    @property
+    def consents(self) -> ConsentRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose rows stay readable after commit (the faces present them afterwards)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+class SqlUnitOfWork:
+    """``SqlUnitOfWork(session_factory)``: a fresh session per ``with`` block."""
+
+    users: SqlUserRepository
+    organisations: SqlOrganisationRepository
+    sessions: SqlAuthSessionRepository
+    login_attempts: SqlLoginAttemptRepository
+    statements: SqlStatementRepository
+    loans: SqlLoanRepository
+    documents: SqlDocumentRepository
+    grants: SqlGrantRepository
+    consents: SqlConsentRepository
+    idempotency: SqlIdempotencyRepository
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self.session_factory = session_factory
+        self._session: Session | None = None
+        self.committed = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self.session_factory()
+        self._session = session
+        self.committed = False
+        self.users = SqlUserRepository(session)
+        self.organisations = SqlOrganisationRepository(session)
+        self.sessions = SqlAuthSessionRepository(session)
+        self.login_attempts = SqlLoginAttemptRepository(session)
+        self.statements = SqlStatementRepository(session)
+        self.loans = SqlLoanRepository(session)
+        self.documents = SqlDocumentRepository(session)
+        self.grants = SqlGrantRepository(session)
+        self.consents = SqlConsentRepository(session)
+        self.idempotency = SqlIdempotencyRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            session.rollback()  # a no-op after commit(); discards anything uncommitted
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        with conflicts_translated():
+            self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        with conflicts_translated():
+            self.session.flush()
+
+
+def sql_unit_of_work_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+    """What the composition root hands to services: a new unit of work per call."""
+    factory = make_session_factory(engine)
+    return lambda: SqlUnitOfWork(factory)
