@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -273,3 +274,12 @@ def test_any_object_with_the_two_settings_will_do(tmp_path: Path) -> None:
 
     spec = load_or_create_key_spec(Minimal("", tmp_path / "keys"))
     assert KeyRing.parse(spec).key_ids == ("k1",)
+
+
+def test_instances_starting_at_once_share_one_key_file(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        specs = set(pool.map(lambda _: load_or_create_key_spec(settings), range(16)))
+    assert len(specs) == 1
+    assert settings.key_file.read_text().strip() in specs
+    assert [p.name for p in settings.key_file.parent.iterdir()] == ["secret-keys"]

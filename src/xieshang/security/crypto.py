@@ -220,7 +220,8 @@ class KeyRing:
     # -- rotation ---------------------------------------------------------------------------
 
     def needs_rotation(self, token: bytes | str) -> bool:
-        """True when the token was sealed under a key other than the current one.
+        """True when the token was sealed under a key other than the current one (a malformed
+        token raises DecryptionError).
 
         >>> old, new = KeyRing([("k1", bytes(32))]), KeyRing([("k2", b"2" * 32), ("k1", bytes(32))])
         >>> token = old.encrypt(b"x", context=b"c")
