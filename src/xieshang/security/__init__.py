@@ -1,1 +1,1 @@
-"""Security primitives: encryption at rest, password hashes, TOTP, tokens, masking, upload checks."""
+"""Security primitives: encryption at rest, password hashes, TOTP, tokens, masking, uploads."""
