@@ -26,7 +26,7 @@ class SchemaOutOfDateError(RuntimeError):
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("version_locations", str(MIGRATIONS / "versions"))
+    config.set_main_option("path_separator", "os")
     return config
 
 
