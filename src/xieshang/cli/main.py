@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
 from xieshang.domain.errors import DomainError
 from xieshang.i18n import message, normalize_lang
 
-from . import apr_cmd, plan_cmd, schedule_cmd
+from . import apr_cmd, plan_cmd, schedule_cmd, service_cmds
 
 app = typer.Typer(
     name="xieshang",
@@ -32,8 +32,22 @@ app.command("schedule")(schedule_cmd.schedule)
 app.command("apr")(apr_cmd.apr)
 app.command("check-loan")(plan_cmd.check_loan)
 app.command("plan")(plan_cmd.plan)
+app.command("serve")(service_cmds.serve)
+app.add_typer(service_cmds.db_app, name="db")
 
 EXIT_BAD_INPUT = 2
+
+
+def _operational_errors() -> tuple[type[BaseException], ...]:
+    # Problems with the instance's setup (schema behind, unsafe durability, bad settings, key
+    # file): one clear line naming the fix, never a traceback.
+    from xieshang.settings import SettingsError
+    from xieshang.store.engine import DurabilityError
+    from xieshang.store.schema_version import SchemaOutOfDateError
+
+    return (SchemaOutOfDateError, DurabilityError, SettingsError, PermissionError)
+
+
 EXIT_INTERNAL = 1
 
 
@@ -78,10 +92,17 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Abort:
         code = EXIT_INTERNAL
     except Exception as exc:
+        if isinstance(exc, _operational_errors()):
+            typer.echo(message("cli.cannot_start", lang, detail=str(exc)), err=True)
+            return _finish(EXIT_BAD_INPUT, argv)
         if os.environ.get("XIESHANG_DEBUG") == "1":
             raise
         typer.echo(message("cli.internal_error", lang, detail=type(exc).__name__), err=True)
         code = EXIT_INTERNAL
+    return _finish(code, argv)
+
+
+def _finish(code: int, argv: list[str] | None) -> int:
     if argv is None:
         sys.exit(code)
     return code

@@ -1,0 +1,69 @@
+"""``xieshang db upgrade|status`` and ``serve``: the service's own commands."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from xieshang.cli.main import run
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("XIESHANG_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("XIESHANG_DATABASE_URL", raising=False)
+    monkeypatch.delenv("XIESHANG_SECRET_KEYS", raising=False)
+    return tmp_path
+
+
+def test_the_service_refuses_a_database_that_is_behind_and_names_the_command(data_dir, capsys):
+    assert run(["db", "status", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "xieshang db upgrade" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_db_upgrade_creates_the_database_and_a_private_key_file(data_dir, capsys):
+    assert run(["db", "upgrade", "--lang", "en"]) == 0
+    assert "current schema" in capsys.readouterr().out
+    assert (data_dir / "xieshang.sqlite3").exists()
+    assert (data_dir / "secret-keys").stat().st_mode & 0o077 == 0
+    assert run(["db", "status"]) == 0
+    assert run(["db", "upgrade"]) == 0  # idempotent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_health_checks_over_http(data_dir):
+    assert run(["db", "upgrade"]) == 0
+    port = free_port()
+    exe = Path(sys.executable).parent / "xieshang"
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
