@@ -205,9 +205,10 @@ def test_a_deferred_transaction_that_read_before_another_commit_cannot_write(sql
 
 def test_a_bad_begin_mode_is_refused(sqlite_url):
     engine = make_engine(sqlite_url)
+    conn = engine.connect().execution_options(sqlite_begin="SOMETIMES")
     with pytest.raises(ValueError, match="sqlite_begin"):
-        with engine.connect().execution_options(sqlite_begin="SOMETIMES") as conn:
-            conn.exec_driver_sql("SELECT 1")
+        conn.exec_driver_sql("SELECT 1")
+    conn.close()
     engine.dispose()
 
 

@@ -38,7 +38,15 @@ from xieshang.store.convert import (
 )
 from xieshang.store.engine import make_engine
 from xieshang.store.models import LoanRow, Role, StatementRow, User
-from xieshang.store.types import CipherMissingError, ExactDecimal, Fen, UTCDateTime
+from xieshang.store.schema_version import upgrade_to_head
+from xieshang.store.types import (
+    CipherMissingError,
+    ExactDecimal,
+    Fen,
+    UTCDateTime,
+    install_cipher,
+)
+from xieshang.store.unit_of_work import sql_unit_of_work_factory
 
 ID_NUMBER = "11010119900307123X"
 T0 = datetime(2024, 3, 7, 1, 2, 3, 456789, tzinfo=UTC)
@@ -281,10 +289,6 @@ def test_encrypted_columns_hold_ciphertext_and_read_back_as_plaintext(new_uow, e
 
 
 def test_the_plaintext_id_number_appears_nowhere_in_the_sqlite_file(sqlite_url, cipher):
-    from xieshang.store.schema_version import upgrade_to_head
-    from xieshang.store.types import install_cipher
-    from xieshang.store.unit_of_work import sql_unit_of_work_factory
-
     engine = make_engine(sqlite_url)
     install_cipher(engine, cipher)
     upgrade_to_head(engine)
@@ -315,9 +319,6 @@ def test_a_ciphertext_moved_to_another_column_does_not_decrypt(new_uow, engine):
 
 
 def test_an_engine_without_a_cipher_refuses_encrypted_columns(sqlite_url):
-    from xieshang.store.schema_version import upgrade_to_head
-    from xieshang.store.unit_of_work import sql_unit_of_work_factory
-
     engine = make_engine(sqlite_url)
     upgrade_to_head(engine)
     with sql_unit_of_work_factory(engine)() as uow:
