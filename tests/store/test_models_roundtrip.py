@@ -27,7 +27,7 @@ from xieshang.domain.affordability import (
 from xieshang.domain.errors import DomainError
 from xieshang.domain.loan import Fee, FeeTiming, make_loan
 from xieshang.domain.schedule import Installment
-from xieshang.security.crypto import DecryptionError
+from xieshang.security.crypto import DecryptionError, KeyRing
 from xieshang.store.convert import (
     loan_from_row,
     new_loan_row,
@@ -38,6 +38,7 @@ from xieshang.store.convert import (
 )
 from xieshang.store.engine import make_engine
 from xieshang.store.models import LoanRow, Role, StatementRow, User
+from xieshang.store.rekey import reencrypt_all
 from xieshang.store.schema_version import upgrade_to_head
 from xieshang.store.types import (
     CipherMissingError,
@@ -339,3 +340,32 @@ def test_emails_are_stored_lowercase(new_uow, engine):
 def test_a_statement_row_is_one_per_borrower_at_the_model_level():
     assert StatementRow.__table__.c.borrower_id.unique
     assert LoanRow.__table__.c.borrower_id.index
+
+
+def test_rotating_the_key_rewrites_old_ciphertexts_so_the_old_key_can_go(db_url):
+    old_spec, new_spec = KeyRing.generate_spec("old"), KeyRing.generate_spec("new")
+    engine = make_engine(db_url)
+    install_cipher(engine, KeyRing.parse(old_spec))
+    upgrade_to_head(engine)
+    with sql_unit_of_work_factory(engine)() as uow:
+        uow.users.add(borrower(id_number=ID_NUMBER, phone="13800138000"))
+        uow.users.add(borrower("wang@example.com"))  # no secrets: nothing to rotate
+        uow.commit()
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT id_number FROM users WHERE id_number IS NOT NULL"))
+        before_token = before.scalar_one()
+    wrong_old = KeyRing.parse(f"{new_spec},{KeyRing.generate_spec('old')}")
+    with pytest.raises(DecryptionError):
+        reencrypt_all(engine, wrong_old)
+    both = KeyRing.parse(f"{new_spec},{old_spec}")
+    assert reencrypt_all(engine, both) == 2
+    assert reencrypt_all(engine, both) == 0  # done: nothing left under the old key
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT id_number FROM users WHERE id_number IS NOT NULL"))
+        after_token = after.scalar_one()
+    assert after_token != before_token and ID_NUMBER not in after_token
+    install_cipher(engine, KeyRing.parse(new_spec))  # the old key removed
+    with sql_unit_of_work_factory(engine)() as uow:
+        again = uow.users.get_by_email("li@example.com")
+        assert (again.id_number, again.phone) == (ID_NUMBER, "13800138000")
+    engine.dispose()
