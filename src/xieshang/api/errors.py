@@ -36,6 +36,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "upload.name_invalid": 422,
     "blob.not_found": 404,
     "idempotency.conflict": 409,
+    "auth.totp_enrolment_required": 403,
+    "account.email_taken": 409,
+    "organisation.name_taken": 409,
+    "totp.already_enabled": 409,
+    "totp.not_enrolled": 409,
 }
 STATUS_BY_FAMILY: dict[str, int] = {
     "state": 409,
