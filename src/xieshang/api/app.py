@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from xieshang import __version__
 
+from . import routes_admin, routes_auth
 from .errors import install_error_handlers
 
 
@@ -20,6 +21,8 @@ def create_app(container: Any = None) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    app.include_router(routes_auth.router)
+    app.include_router(routes_admin.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

@@ -44,6 +44,7 @@ from xieshang.store.models import LoginAttempt, User, normalise_email
 from xieshang.store.unit_of_work import UnitOfWork
 
 from .access import Actor, require_role
+from .idempotency import StoredResponse, replay_record
 from .organisations import add_user, check_role_organisation, clean_name
 from .sessions import SessionRules, SessionSettings, actor_for, needs_totp_enrolment, open_session
 
@@ -297,3 +298,34 @@ def login(
             expires_at=session.expires_at,
             totp_enrolment_required=needs_totp_enrolment(user),
         )
+
+
+def replay_registration(
+    uow_factory: UowFactory,
+    *,
+    email: str,
+    password: str,
+    key: str,
+    path: str,
+    request_hash: str,
+    policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+) -> StoredResponse | None:
+    """A retried registration under ``key``: the stored answer, None when there is nothing to
+    replay (register normally), or ``idempotency.conflict``.
+
+    The request hash leaves the password out (a fast hash of it would undo Argon2); instead the
+    password is checked against the account the first request created, so only the same
+    request replays.
+    """
+    try:
+        address = clean_email(email)
+    except DomainError:
+        return None
+    with uow_factory() as uow:
+        user = uow.users.get_by_email(address)
+        record = uow.idempotency.get(user.id, key) if user is not None else None
+        if user is None or record is None:
+            return None
+        if not verify_password(user.password_hash, password, policy=policy):
+            raise DomainError("idempotency.conflict", field="Idempotency-Key")
+        return replay_record(record, method="POST", path=path, request_hash=request_hash)

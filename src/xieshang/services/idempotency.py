@@ -67,7 +67,10 @@ def _matching(record: IdempotencyRecord, method: str, path: str, request_hash: s
     )
 
 
-def _replay(record: IdempotencyRecord, method: str, path: str, request_hash: str) -> StoredResponse:
+def replay_record(
+    record: IdempotencyRecord, *, method: str, path: str, request_hash: str
+) -> StoredResponse:
+    """The stored answer when the request matches the record, else ``idempotency.conflict``."""
     if not _matching(record, method, path, request_hash):
         raise DomainError("idempotency.conflict", field="Idempotency-Key")
     return StoredResponse(record.status_code, json.loads(record.response_body), replayed=True)
@@ -79,7 +82,11 @@ def replay(
     """The stored answer for ``(user_id, key)``, None if the key is new, or a conflict."""
     with uow_factory() as uow:
         record = uow.idempotency.get(user_id, key)
-        return None if record is None else _replay(record, method, path, request_hash)
+        return (
+            None
+            if record is None
+            else replay_record(record, method=method, path=path, request_hash=request_hash)
+        )
 
 
 def remember(
