@@ -28,9 +28,9 @@ ALLOWED: dict[str, set[str]] = {
     "documents": {"domain", "data", "i18n"},
     "services": {"domain", "data", "store", "documents", "batch", "security"},
     "i18n": set(),
-    "api": {"services", "domain", "data", "i18n", "security"},
-    "web": {"services", "domain", "data", "i18n", "security"},
-    "cli": {"services", "domain", "data", "i18n", "batch"},
+    "api": {"services", "domain", "data", "i18n", "security", "bootstrap", "settings"},
+    "web": {"services", "domain", "data", "i18n", "security", "bootstrap", "settings"},
+    "cli": {"services", "domain", "data", "i18n", "batch", "bootstrap", "settings"},
 }
 
 

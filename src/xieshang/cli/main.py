@@ -41,11 +41,9 @@ EXIT_BAD_INPUT = 2
 def _operational_errors() -> tuple[type[BaseException], ...]:
     # Problems with the instance's setup (schema behind, unsafe durability, bad settings, key
     # file): one clear line naming the fix, never a traceback.
-    from xieshang.settings import SettingsError
-    from xieshang.store.engine import DurabilityError
-    from xieshang.store.schema_version import SchemaOutOfDateError
+    from xieshang.bootstrap import SETUP_ERRORS
 
-    return (SchemaOutOfDateError, DurabilityError, SettingsError, PermissionError)
+    return SETUP_ERRORS
 
 
 EXIT_INTERNAL = 1

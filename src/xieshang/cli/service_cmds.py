@@ -16,13 +16,13 @@ def db_upgrade(lang: str | None = LangOption) -> None:
     """Bring the database to the schema this version needs (creates it on first run)."""
     from xieshang.bootstrap import build_container
     from xieshang.i18n import text
-    from xieshang.store.schema_version import head_revision
+    from xieshang.services.maintenance import schema_status
 
     language = resolve_lang(lang)
     container = build_container(migrate=True)
     try:
-        url = container.engine.url.render_as_string(hide_password=True)
-        typer.echo(text("db_upgraded", language, revision=head_revision(), url=url))
+        status = schema_status(container.engine)
+        typer.echo(text("db_upgraded", language, revision=status.current, url=status.url))
     finally:
         container.close()
 
@@ -32,13 +32,13 @@ def db_status(lang: str | None = LangOption) -> None:
     """Show the database's schema version and whether it is current."""
     from xieshang.bootstrap import build_container
     from xieshang.i18n import text
-    from xieshang.store.schema_version import current_revision, head_revision
+    from xieshang.services.maintenance import schema_status
 
     language = resolve_lang(lang)
     container = build_container(migrate=False)
     try:
-        current = current_revision(container.engine)
-        typer.echo(text("db_status", language, current=current, head=head_revision()))
+        status = schema_status(container.engine)
+        typer.echo(text("db_status", language, current=status.current, head=status.head))
     finally:
         container.close()
 
