@@ -35,9 +35,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+
 from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
 from support.api_people import START, Clock, People
-
 from xieshang.api.app import create_app
 from xieshang.bootstrap import Container, build_container
 from xieshang.security.passwords import PasswordPolicy
