@@ -8,7 +8,15 @@ from fastapi import FastAPI
 
 from xieshang import __version__
 
-from . import routes_admin, routes_auth
+from . import (
+    routes_admin,
+    routes_auth,
+    routes_documents,
+    routes_loans,
+    routes_plans,
+    routes_sharing,
+    routes_statements,
+)
 from .errors import install_error_handlers
 
 
@@ -23,6 +31,11 @@ def create_app(container: Any = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_auth.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_statements.router)
+    app.include_router(routes_loans.router)
+    app.include_router(routes_documents.router)
+    app.include_router(routes_plans.router)
+    app.include_router(routes_sharing.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
