@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,14 @@ def test_only_the_owner_a_granted_counselor_and_consented_staff_see_a_loan(conta
     with pytest.raises(DomainError) as other:
         delete_loan(container.uow(), world.other_borrower, created.id)
     assert other.value.code == "access.not_found"
+
+
+def test_dates_outside_the_calendar_a_loan_can_use_are_refused_by_field(container, world):
+    raw = example("bank-loan.toml")
+    for data, field in (
+        (loan_input(raw, start=date(9999, 6, 1)), "start"),
+        (loan_input(raw, contract_date=date(1, 1, 1)), "contract_date"),
+    ):
+        with pytest.raises(DomainError) as caught:
+            create_loan(container.uow(), world.borrower, world.borrower.user_id, data, now=NOW)
+        assert (caught.value.code, caught.value.field) == ("date.out_of_range", field)

@@ -31,6 +31,10 @@ from .access import Actor, not_found, require_read, require_write
 from .planning import check_loan
 
 CHINA = ZoneInfo("Asia/Shanghai")
+# Dates a loan may carry: a contract from before 1950 or after 2200 is a typo, and the
+# schedule arithmetic (up to 100 years of months) must stay inside the calendar.
+EARLIEST = date(1950, 1, 1)
+LATEST = date(2200, 12, 31)
 
 
 def local_today(now: datetime) -> date:
@@ -98,6 +102,17 @@ def _amount(value: object, field: str) -> Decimal:
     return money(value, field=field, allow_negative=False)
 
 
+def _check_date(value: date | None, field: str) -> None:
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise DomainError(
+            "date.out_of_range",
+            field=field,
+            value=value.isoformat(),
+            earliest=EARLIEST.isoformat(),
+            latest=LATEST.isoformat(),
+        )
+
+
 def _parse_fee(fee: FeeInput, i: int) -> Fee:
     try:
         timing = FeeTiming.parse(fee.timing)
@@ -109,6 +124,12 @@ def _parse_fee(fee: FeeInput, i: int) -> Fee:
 
 def build_loan(data: LoanInput, *, loan_id: str = "new") -> Loan:
     """The domain ``Loan`` for ``data`` (validated by ``make_loan``)."""
+    for name in ("contract_date", "start", "first_due"):
+        _check_date(getattr(data, name), name)
+    for i, f in enumerate(data.fees):
+        _check_date(f.on, f"fees[{i}].on")
+    for i, r in enumerate(data.rows):
+        _check_date(r.due_date, f"rows[{i}].due_date")
     fees = [_parse_fee(f, i) for i, f in enumerate(data.fees)]
     rows = [
         Installment(
