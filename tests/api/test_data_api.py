@@ -349,3 +349,23 @@ def test_lists_are_paged_and_bad_input_is_a_400_or_422_in_the_one_error_shape(ap
     )
     assert negative.status_code == 400 and negative.json()["field"] == "incomes[0].monthly"
     assert all(set(r.json()) == {"code", "message", "field"} for r in (bad_rate, negative))
+
+
+def test_ids_and_dates_beyond_what_the_store_holds_are_refused_as_input_not_a_500(api, borrower):
+    h = borrower.headers
+    huge = 2**70
+    for response in (
+        api.get(f"/api/loans/{huge}", headers=h),
+        api.get(f"/api/documents/{huge}/content", headers=h),
+        api.get(f"/api/statement?borrower_id={huge}", headers=h),
+        api.delete(f"/api/sharing/consents/{huge}", headers=h),
+        api.post(
+            "/api/sharing/consents", json={"organisation_id": huge, "scope": "loans"}, headers=h
+        ),
+        api.post(
+            "/api/loans", json={**private_loan_json(), "lender_organisation_id": huge}, headers=h
+        ),
+    ):
+        assert response.status_code == 422, response.text
+    far = api.post("/api/loans", json={**private_loan_json(), "start": "9999-06-01"}, headers=h)
+    assert (far.status_code, far.json()["code"]) == (400, "date.out_of_range")

@@ -18,12 +18,12 @@ from xieshang.services import documents
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, PageDep
 from .idempotent_post import created_response
-from .schemas_data import DocumentOut, DocumentPage, dumped
+from .schemas_data import MAX_ID, DocumentOut, DocumentPage, PathId, dumped
 
 router = APIRouter(tags=["documents"])
 
 BorrowerQuery = Annotated[
-    int | None, Query(ge=1, description="The borrower acted for (default: yourself).")
+    int | None, Query(ge=1, le=MAX_ID, description="The borrower acted for (default: yourself).")
 ]
 
 
@@ -33,7 +33,7 @@ def list_documents(
     actor: ActorDep,
     page: PageDep,
     borrower_id: BorrowerQuery = None,
-    loan_id: Annotated[int | None, Query(ge=1)] = None,
+    loan_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> DocumentPage:
     found = documents.list_documents(
         container.uow(),
@@ -65,7 +65,7 @@ def upload_document(
     key: IdempotencyKeyDep,
     file: Annotated[UploadFile, File(description="The file; its content decides its type.")],
     kind: Annotated[str, Form(max_length=64)] = "other",
-    loan_id: Annotated[int | None, Form(ge=1)] = None,
+    loan_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     borrower_id: BorrowerQuery = None,
 ) -> Response:
     target = borrower_id or actor.user_id
@@ -104,7 +104,7 @@ def upload_document(
 @router.get(
     "/api/documents/{document_id}", response_model=DocumentOut, summary="A document's metadata"
 )
-def get_document(document_id: int, container: ContainerDep, actor: ActorDep) -> DocumentOut:
+def get_document(document_id: PathId, container: ContainerDep, actor: ActorDep) -> DocumentOut:
     return DocumentOut.of(documents.get_document(container.uow(), actor, document_id))
 
 
@@ -114,7 +114,7 @@ def get_document(document_id: int, container: ContainerDep, actor: ActorDep) -> 
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def download_document(document_id: int, container: ContainerDep, actor: ActorDep) -> Response:
+def download_document(document_id: PathId, container: ContainerDep, actor: ActorDep) -> Response:
     content = documents.read_document(container.uow(), container.blobs, actor, document_id)
     doc = content.document
     return Response(content=content.data, headers=download_headers(doc.filename, doc.media_type))
@@ -125,6 +125,6 @@ def download_document(document_id: int, container: ContainerDep, actor: ActorDep
     status_code=204,
     summary="Delete a document (its file goes with the last document that uses it)",
 )
-def delete_document(document_id: int, container: ContainerDep, actor: ActorDep) -> Response:
+def delete_document(document_id: PathId, container: ContainerDep, actor: ActorDep) -> Response:
     documents.delete_document(container.uow(), container.blobs, actor, document_id)
     return Response(status_code=204)

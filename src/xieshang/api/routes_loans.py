@@ -15,12 +15,12 @@ from xieshang.services import loans
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, LangDep, PageDep
 from .idempotent_post import created_response
-from .schemas_data import LoanDetailOut, LoanIn, LoanOut, LoanPage, dumped
+from .schemas_data import MAX_ID, LoanDetailOut, LoanIn, LoanOut, LoanPage, PathId, dumped
 
 router = APIRouter(tags=["loans"])
 
 BorrowerQuery = Annotated[
-    int | None, Query(ge=1, description="The borrower acted for (default: yourself).")
+    int | None, Query(ge=1, le=MAX_ID, description="The borrower acted for (default: yourself).")
 ]
 
 
@@ -81,7 +81,7 @@ def create_loan(
     summary="A loan with its schedule, APR, legal assessment and standing",
 )
 def get_loan(
-    loan_id: int, container: ContainerDep, actor: ActorDep, lang: LangDep
+    loan_id: PathId, container: ContainerDep, actor: ActorDep, lang: LangDep
 ) -> LoanDetailOut:
     detail = loans.get_loan(
         container.uow(), actor, loan_id, as_of=loans.local_today(container.clock())
@@ -90,7 +90,7 @@ def get_loan(
 
 
 @router.put("/api/loans/{loan_id}", response_model=LoanOut, summary="Replace a loan's terms")
-def update_loan(loan_id: int, body: LoanIn, container: ContainerDep, actor: ActorDep) -> LoanOut:
+def update_loan(loan_id: PathId, body: LoanIn, container: ContainerDep, actor: ActorDep) -> LoanOut:
     view = loans.update_loan(
         container.uow(), actor, loan_id, body.to_input(), now=container.clock()
     )
@@ -102,6 +102,6 @@ def update_loan(loan_id: int, body: LoanIn, container: ContainerDep, actor: Acto
     status_code=204,
     summary="Delete a loan (its documents stay, unlinked)",
 )
-def delete_loan(loan_id: int, container: ContainerDep, actor: ActorDep) -> Response:
+def delete_loan(loan_id: PathId, container: ContainerDep, actor: ActorDep) -> Response:
     loans.delete_loan(container.uow(), actor, loan_id)
     return Response(status_code=204)

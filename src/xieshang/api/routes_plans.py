@@ -12,6 +12,7 @@ from xieshang.services.loans import local_today
 
 from .deps import ActorDep, ContainerDep, LangDep
 from .plan_json import plan_json
+from .schemas_data import MAX_ID
 
 router = APIRouter(tags=["plans"])
 
@@ -26,7 +27,8 @@ def get_plan(
     actor: ActorDep,
     lang: LangDep,
     borrower_id: Annotated[
-        int | None, Query(ge=1, description="The borrower acted for (default: yourself).")
+        int | None,
+        Query(ge=1, le=MAX_ID, description="The borrower acted for (default: yourself)."),
     ] = None,
     strategy: Annotated[
         Literal["pro_rata", "principal_first", "avalanche", "snowball"],
@@ -37,7 +39,10 @@ def get_plan(
     ] = "own",
     exclude: Annotated[
         list[int] | None,
-        Query(description="Loans (ids) kept on their contract terms, outside the plan."),
+        Query(
+            max_length=100,
+            description="Loans (ids) kept on their contract terms, outside the plan.",
+        ),
     ] = None,
 ) -> dict[str, Any]:
     report = plans.plan_for(

@@ -13,7 +13,16 @@ from xieshang.services import sharing
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, PageDep
 from .idempotent_post import created_response
-from .schemas_data import ConsentIn, ConsentOut, ConsentPage, GrantIn, GrantOut, GrantPage, dumped
+from .schemas_data import (
+    ConsentIn,
+    ConsentOut,
+    ConsentPage,
+    GrantIn,
+    GrantOut,
+    GrantPage,
+    PathId,
+    dumped,
+)
 
 router = APIRouter(tags=["sharing"])
 
@@ -81,7 +90,7 @@ def grant_counselor(
     response_model=GrantOut,
     summary="Revoke a grant (the record stays, dated)",
 )
-def revoke_grant(grant_id: int, container: ContainerDep, actor: ActorDep) -> GrantOut:
+def revoke_grant(grant_id: PathId, container: ContainerDep, actor: ActorDep) -> GrantOut:
     return GrantOut.of(
         sharing.revoke_grant(container.uow(), actor, grant_id, now=container.clock())
     )
@@ -150,7 +159,7 @@ def give_consent(
     response_model=ConsentOut,
     summary="Withdraw a consent (the record stays, dated)",
 )
-def revoke_consent(consent_id: int, container: ContainerDep, actor: ActorDep) -> ConsentOut:
+def revoke_consent(consent_id: PathId, container: ContainerDep, actor: ActorDep) -> ConsentOut:
     return ConsentOut.of(
         sharing.revoke_consent(container.uow(), actor, consent_id, now=container.clock())
     )

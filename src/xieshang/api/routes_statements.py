@@ -14,12 +14,12 @@ from fastapi.responses import JSONResponse
 from xieshang.services import statements
 
 from .deps import ActorDep, ContainerDep, LangDep
-from .schemas_data import StatementIn, StatementOut
+from .schemas_data import MAX_ID, StatementIn, StatementOut
 
 router = APIRouter(tags=["statements"])
 
 BorrowerQuery = Annotated[
-    int | None, Query(ge=1, description="The borrower acted for (default: yourself).")
+    int | None, Query(ge=1, le=MAX_ID, description="The borrower acted for (default: yourself).")
 ]
 BasisQuery = Annotated[
     Literal["own", "reference", "higher"],

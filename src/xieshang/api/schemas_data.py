@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from xieshang.domain.affordability import Capacity, Statement
@@ -39,6 +40,10 @@ Percent = Annotated[str, Field(min_length=1, max_length=32, examples=["14.4"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Count = Annotated[int, Field(ge=0, le=100)]
+#: Ids are 32-bit on PostgreSQL; a larger number is refused as invalid input, never sent on.
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def yuan(amount: Decimal) -> str:
@@ -387,7 +392,7 @@ class LoanIn(Input):
     paid_installments: Annotated[int, Field(ge=0, le=1200)] = 0
     fees: Annotated[list[FeeIn], Field(max_length=50)] = []
     rows: Annotated[list[RowIn], Field(max_length=1200)] = []
-    lender_organisation_id: int | None = None
+    lender_organisation_id: RecordId | None = None
 
     def to_input(self) -> LoanInput:
         return LoanInput(
@@ -678,7 +683,7 @@ class GrantIn(Input):
     """The counselor by e-mail or by id (exactly one)."""
 
     counselor_email: Annotated[str | None, Field(min_length=3, max_length=320)] = None
-    counselor_id: int | None = None
+    counselor_id: RecordId | None = None
 
 
 class GrantOut(BaseModel):
@@ -706,7 +711,7 @@ class GrantOut(BaseModel):
 
 
 class ConsentIn(Input):
-    organisation_id: int
+    organisation_id: RecordId
     scope: Literal["statement_summary", "loans", "documents"]
 
 
