@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from xieshang.security.crypto import KeyRing, load_or_create_key_spec
+from xieshang.security.crypto import KeyRing, KeyRingError, load_or_create_key_spec
 from xieshang.security.passwords import DEFAULT_PASSWORD_POLICY, PasswordPolicy
-from xieshang.security.crypto import KeyRingError
 from xieshang.settings import Settings, SettingsError
 from xieshang.store.blobs import BlobStore
 from xieshang.store.engine import DurabilityError, check_durability, create_engine_for
@@ -25,7 +24,6 @@ from xieshang.store.schema_version import (
 )
 from xieshang.store.types import install_cipher
 from xieshang.store.unit_of_work import UnitOfWork, sql_unit_of_work_factory
-
 
 # Problems with an instance's setup that a user fixes by a command or a setting (the CLI says
 # which, in one line): schema behind, unsafe durability, bad settings, unreadable key file.

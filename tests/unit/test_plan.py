@@ -192,3 +192,12 @@ def test_the_combined_timeline_adds_every_suggested_payment_month_by_month():
         (b.year * 12 + b.month) - (a.year * 12 + a.month) == 1
         for (a, _), (b, _) in pairwise(months)
     )
+
+
+def test_a_loan_recorded_before_its_value_date_has_everything_still_to_come():
+    loan = bank_loan(paid=0)
+    as_of = date(2025, 12, 15)  # the loan starts on 2026-01-01
+    st = standing_of(loan, assess(loan, as_of), as_of)
+    assert st.overdue_installments == 0
+    assert st.position.accrued_interest == D("0.00")
+    assert st.position.outstanding_principal == D("12000.00")

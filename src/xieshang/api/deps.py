@@ -87,6 +87,10 @@ def lang_of(request: Request) -> str:
 LangDep = Annotated[str, Depends(lang_of)]
 
 
+# Far beyond any real list; keeps the value inside every database's integer range.
+MAX_OFFSET = 1_000_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class PageParams:
     limit: int = DEFAULT_PAGE_LIMIT
@@ -95,7 +99,7 @@ class PageParams:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = DEFAULT_PAGE_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

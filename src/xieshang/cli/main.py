@@ -34,6 +34,8 @@ app.command("check-loan")(plan_cmd.check_loan)
 app.command("plan")(plan_cmd.plan)
 app.command("serve")(service_cmds.serve)
 app.add_typer(service_cmds.db_app, name="db")
+app.command("demo")(service_cmds.demo)
+app.add_typer(service_cmds.user_app, name="user")
 
 EXIT_BAD_INPUT = 2
 

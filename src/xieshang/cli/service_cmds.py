@@ -67,3 +67,80 @@ def serve(
         log_level="info",
         proxy_headers=False,
     )
+
+
+def demo(lang: str | None = LangOption) -> None:
+    """Load the demo people and the example borrower's data (idempotent); print the logins."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from xieshang.bootstrap import build_container
+    from xieshang.i18n import text
+    from xieshang.services.demo import load_demo
+    from xieshang.services.situation import read_situation
+
+    from .common import read_toml_file
+
+    language = resolve_lang(lang)
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    situation = read_situation(
+        read_toml_file(examples / "situation.toml"), lambda n: read_toml_file(examples / n)
+    )
+    container = build_container(migrate=True)
+    try:
+        logins = load_demo(
+            container.uow, situation, now=container.clock(), policy=container.password_policy
+        )
+    finally:
+        container.close()
+    table = Table(title=text("demo_title", language))
+    for key in ("demo_role", "demo_email", "demo_password", "demo_totp"):
+        table.add_column(text(key, language))
+    for login in logins:
+        table.add_row(login.role, login.email, login.password, login.totp_secret or "")
+    Console().print(table)
+
+
+user_app = typer.Typer(help="Accounts: create users from the command line.", no_args_is_help=True)
+
+
+@user_app.command("create")
+def user_create(
+    email: str = typer.Option(..., "--email", help="Login e-mail."),
+    role: str = typer.Option(
+        "borrower", "--role", help="borrower | counselor | agent | supervisor | admin."
+    ),
+    display_name: str = typer.Option(..., "--name", help="Name shown to others."),
+    organisation_id: int | None = typer.Option(
+        None, "--organisation-id", help="For counselors and lender staff."
+    ),
+    lang: str | None = LangOption,
+) -> None:
+    """Create an account; the password is asked for twice (or read from XIESHANG_PASSWORD)."""
+    import os
+
+    from xieshang.bootstrap import build_container
+    from xieshang.i18n import text
+    from xieshang.services.accounts import create_account
+
+    language = resolve_lang(lang)
+    password = os.environ.get("XIESHANG_PASSWORD") or typer.prompt(
+        text("password_prompt", language), hide_input=True, confirmation_prompt=True
+    )
+    container = build_container(migrate=False)
+    try:
+        user = create_account(
+            container.uow,
+            email=email,
+            password=password,
+            display_name=display_name,
+            role=role,
+            organisation_id=organisation_id,
+            policy=container.password_policy,
+            now=container.clock(),
+        )
+    finally:
+        container.close()
+    typer.echo(text("user_created", language, id=user.id, email=user.email, role=user.role))

@@ -67,7 +67,8 @@ def standing_of(loan: Loan, assessment: LegalAssessment, as_of: date) -> Standin
     last_due = max((r.due_date for r in rows if r.due_date <= as_of), default=schedule.start)
     accrued = ZERO
     if future:
-        days = day_count_days(last_due, as_of, loan.day_count)
+        # Before the value date nothing has accrued yet (a loan recorded ahead of its start).
+        days = max(0, day_count_days(last_due, as_of, loan.day_count))
         accrued = round_money(outstanding * loan.annual_rate * days / loan.day_count.days_in_year)
     # The contract schedule is comparable unless rows not yet due were prepaid.
     comparable = paid <= sum(1 for r in rows if r.due_date <= as_of)

@@ -1,0 +1,283 @@
+"""The authorisation matrix: every route that reaches a borrower's objects, called by every
+kind of caller; nobody outside the rules gets a 2xx.
+
+Callers: the owner; another borrower; an agent of the lender the owner shared with (consent for
+every scope); an agent of another lender; a counselor without a grant; anonymous.  A route that
+takes an object id (``{…}`` in its path) or acts for a borrower (``?borrower_id=``) must appear in
+``MATRIX``; a route that does neither must be listed in ``NO_BORROWER_OBJECT``.  A new route in
+neither fails ``test_every_route_is_in_the_matrix`` — so adding a route forces a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from api.test_data_api import PDF, STATEMENT, private_loan_json
+
+CALLERS = ("owner", "other_borrower", "consented_agent", "other_agent", "counselor", "anonymous")
+
+
+@dataclass
+class World:
+    api: Any
+    people: dict[str, Any]
+    ids: dict[str, int]
+
+    def headers(self, caller: str) -> dict[str, str]:
+        return {} if caller == "anonymous" else dict(self.people[caller].headers)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One route and method; ``allowed``: the callers who must get a 2xx."""
+
+    method: str
+    path: str
+    allowed: frozenset[str]
+    send: Callable[[World, str], Any]
+
+
+def _request(method: str, url: Callable[[World], str], **body: Any) -> Callable[[World, str], Any]:
+    def send(world: World, caller: str) -> Any:
+        kwargs: dict[str, Any] = {"headers": world.headers(caller)}
+        for key, value in body.items():
+            kwargs[key] = value() if callable(value) else value
+        return world.api.request(method, url(world), **kwargs)
+
+    return send
+
+
+def for_owner(w: World) -> str:
+    return f"borrower_id={w.people['owner'].id}"
+
+
+OWNER = frozenset({"owner"})
+OWNER_AND_LENDER = frozenset({"owner", "consented_agent"})
+UPLOAD = {
+    "files": lambda: {"file": ("合同.pdf", PDF, "application/pdf")},
+    "data": {"kind": "contract"},
+}
+
+MATRIX: tuple[Call, ...] = (
+    Call(
+        "GET",
+        "/api/statement",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/statement?{for_owner(w)}"),
+    ),
+    Call(
+        "PUT",
+        "/api/statement",
+        OWNER,
+        _request("PUT", lambda w: f"/api/statement?{for_owner(w)}", json=STATEMENT),
+    ),
+    Call(
+        "GET",
+        "/api/loans",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/loans?{for_owner(w)}"),
+    ),
+    Call(
+        "POST",
+        "/api/loans",
+        OWNER,
+        _request("POST", lambda w: f"/api/loans?{for_owner(w)}", json=private_loan_json),
+    ),
+    Call(
+        "GET",
+        "/api/loans/{loan_id}",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/loans/{w.ids['loan']}"),
+    ),
+    Call(
+        "PUT",
+        "/api/loans/{loan_id}",
+        OWNER,
+        _request("PUT", lambda w: f"/api/loans/{w.ids['loan']}", json=private_loan_json),
+    ),
+    Call(
+        "GET",
+        "/api/documents",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/documents?{for_owner(w)}"),
+    ),
+    Call(
+        "POST",
+        "/api/documents",
+        OWNER,
+        _request("POST", lambda w: f"/api/documents?{for_owner(w)}", **UPLOAD),
+    ),
+    Call(
+        "GET",
+        "/api/documents/{document_id}",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/documents/{w.ids['document']}"),
+    ),
+    Call(
+        "GET",
+        "/api/documents/{document_id}/content",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/documents/{w.ids['document']}/content"),
+    ),
+    Call(
+        "GET", "/api/plan", OWNER_AND_LENDER, _request("GET", lambda w: f"/api/plan?{for_owner(w)}")
+    ),
+    # Destructive calls last; each removes an object made for it alone.
+    Call(
+        "DELETE",
+        "/api/documents/{document_id}",
+        OWNER,
+        _request("DELETE", lambda w: f"/api/documents/{w.ids['spare_document']}"),
+    ),
+    Call(
+        "DELETE",
+        "/api/loans/{loan_id}",
+        OWNER,
+        _request("DELETE", lambda w: f"/api/loans/{w.ids['spare_loan']}"),
+    ),
+    Call(
+        "DELETE",
+        "/api/sharing/grants/{grant_id}",
+        OWNER,
+        _request("DELETE", lambda w: f"/api/sharing/grants/{w.ids['grant']}"),
+    ),
+    Call(
+        "DELETE",
+        "/api/sharing/consents/{consent_id}",
+        OWNER,
+        _request("DELETE", lambda w: f"/api/sharing/consents/{w.ids['spare_consent']}"),
+    ),
+)
+
+# Routes that act only on the caller themself or are public: they take no borrower's object.
+NO_BORROWER_OBJECT = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("POST", "/api/auth/register"),
+        ("POST", "/api/auth/login"),
+        ("POST", "/api/auth/logout"),
+        ("POST", "/api/auth/logout-all"),
+        ("GET", "/api/me"),
+        ("GET", "/api/me/personal"),
+        ("PUT", "/api/me/personal"),
+        ("POST", "/api/me/totp"),
+        ("POST", "/api/me/totp/confirm"),
+        ("GET", "/api/admin/organisations"),
+        ("POST", "/api/admin/organisations"),
+        ("POST", "/api/admin/users"),
+        ("GET", "/api/sharing/grants"),  # the caller's own grants (as borrower or counselor)
+        ("POST", "/api/sharing/grants"),  # a borrower grants for themself
+        ("GET", "/api/sharing/consents"),
+        ("POST", "/api/sharing/consents"),
+    }
+)
+
+
+def api_routes(app: Any) -> set[tuple[str, str]]:
+    paths = app.openapi()["paths"]
+    return {(m.upper(), p) for p, ops in paths.items() for m in ops if m != "parameters"}
+
+
+def test_every_route_is_in_the_matrix(api):
+    covered = {(c.method, c.path) for c in MATRIX} | NO_BORROWER_OBJECT
+    routes = api_routes(api.app)
+    assert routes - covered == set(), "routes without an authorisation decision"
+    assert covered - routes == set(), "the matrix names routes that no longer exist"
+
+
+@pytest.fixture
+def world(api, people) -> World:
+    lender = people.organisation("lender", "Lender With Consent")
+    other_lender = people.organisation("lender", "Lender Without Consent")
+    counseling = people.organisation("counseling", "Counseling Centre")
+    callers = {
+        "owner": people.logged_in("borrower"),
+        "other_borrower": people.logged_in("borrower"),
+        "consented_agent": people.logged_in("agent", lender),
+        "other_agent": people.logged_in("agent", other_lender),
+        "counselor": people.logged_in("counselor", counseling),
+        "granted_counselor": people.logged_in("counselor", counseling),
+    }
+    owner = callers["owner"].headers
+
+    def ok(response: Any) -> dict[str, Any]:
+        assert response.status_code in (200, 201), response.text
+        return dict(response.json())
+
+    ok(api.put("/api/statement", json=STATEMENT, headers=owner))
+    ids = {
+        "loan": ok(api.post("/api/loans", json=private_loan_json(), headers=owner))["id"],
+        "spare_loan": ok(api.post("/api/loans", json=private_loan_json(), headers=owner))["id"],
+        "document": ok(api.post("/api/documents", headers=owner, **_upload()))["id"],
+        "spare_document": ok(api.post("/api/documents", headers=owner, **_upload()))["id"],
+        "grant": ok(
+            api.post(
+                "/api/sharing/grants",
+                json={"counselor_email": callers["granted_counselor"].email},
+                headers=owner,
+            )
+        )["id"],
+    }
+    for scope in ("statement_summary", "loans", "documents"):
+        ok(
+            api.post(
+                "/api/sharing/consents",
+                json={"organisation_id": lender, "scope": scope},
+                headers=owner,
+            )
+        )
+    spare_org = people.organisation("lender", "Lender Spare")
+    ids["spare_consent"] = ok(
+        api.post(
+            "/api/sharing/consents",
+            json={"organisation_id": spare_org, "scope": "loans"},
+            headers=owner,
+        )
+    )["id"]
+    return World(api, callers, {k: int(v) for k, v in ids.items()})
+
+
+def _upload() -> dict[str, Any]:
+    return {key: (value() if callable(value) else value) for key, value in UPLOAD.items()}
+
+
+def test_no_caller_outside_the_rules_gets_a_2xx_and_the_allowed_ones_do(world):
+    failures = []
+    for call in MATRIX:
+        # Callers who must be refused go first, so a destructive call is still there to refuse.
+        for caller in sorted(CALLERS, key=lambda c: c in call.allowed):
+            status = call.send(world, caller).status_code
+            allowed = caller in call.allowed
+            if allowed and not 200 <= status < 300:
+                failures.append(f"{call.method} {call.path} as {caller}: {status}, expected 2xx")
+            if not allowed and 200 <= status < 300:
+                failures.append(
+                    f"{call.method} {call.path} as {caller}: {status}, expected refusal"
+                )
+            if caller == "anonymous" and status != 401:
+                failures.append(f"{call.method} {call.path} anonymous: {status}, expected 401")
+    assert failures == []
+
+
+def test_a_lender_sees_only_the_statement_summary_not_the_itemised_lines(world):
+    body = world.api.get(
+        f"/api/statement?{for_owner(world)}", headers=world.headers("consented_agent")
+    ).json()
+    assert body["itemised"] is False
+    for lines in ("household", "incomes", "expenses", "assets", "debts"):
+        assert body[lines] is None
+    assert body["capacity"]["repayment_capacity"]  # the figures a lender needs are there
+
+
+def test_a_granted_counselor_may_read_and_write_but_loses_access_when_revoked(world):
+    h = world.headers("granted_counselor")
+    assert world.api.get(f"/api/loans/{world.ids['loan']}", headers=h).status_code == 200
+    put = world.api.put(f"/api/statement?{for_owner(world)}", json=STATEMENT, headers=h)
+    assert put.status_code == 200
+    owner = world.headers("owner")
+    assert world.api.delete(f"/api/sharing/grants/{world.ids['grant']}", headers=owner).is_success
+    assert world.api.get(f"/api/loans/{world.ids['loan']}", headers=h).status_code == 404
