@@ -10,7 +10,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from xieshang.api.app import create_app
+from xieshang.bootstrap import build_container
 from xieshang.cli.main import run
 
 
@@ -67,3 +70,37 @@ def test_serve_answers_health_checks_over_http(data_dir):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_demo_loads_once_and_its_borrower_can_log_in_and_read_her_plan(data_dir, capsys):
+    assert run(["demo", "--lang", "en"]) == 0
+    first = capsys.readouterr().out
+    assert "li.ming@demo.xieshang.test" in first
+    assert run(["demo", "--lang", "en"]) == 0  # idempotent: same logins, nothing duplicated
+    assert capsys.readouterr().out == first
+    container = build_container()
+    try:
+        client = TestClient(create_app(container), base_url="https://testserver")
+        login = client.post(
+            "/api/auth/login",
+            json={
+                "email": "li.ming@demo.xieshang.test",
+                "password": "xieshang-demo-2026",
+                "kind": "api",
+            },
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        loans = client.get("/api/loans", headers=headers).json()
+        assert loans["total"] == 6
+        plan = client.get("/api/plan", headers=headers)
+        assert plan.status_code == 200
+        assert plan.json()["capacity"]["repayment_capacity"] == "3230.00"
+        agent = client.post(
+            "/api/auth/login",
+            json={"email": "agent@demo.xieshang.test", "password": "xieshang-demo-2026"},
+        )
+        assert agent.status_code == 401  # lender staff need their one-time code
+        assert agent.json()["code"] == "auth.totp_required"
+    finally:
+        container.close()

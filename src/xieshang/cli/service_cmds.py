@@ -97,10 +97,11 @@ def demo(lang: str | None = LangOption) -> None:
         container.close()
     table = Table(title=text("demo_title", language))
     for key in ("demo_role", "demo_email", "demo_password", "demo_totp"):
-        table.add_column(text(key, language))
+        table.add_column(text(key, language), no_wrap=True)
     for login in logins:
         table.add_row(login.role, login.email, login.password, login.totp_secret or "")
-    Console().print(table)
+    # Wide enough that no login is cut short, whatever the terminal says.
+    Console(width=140).print(table)
 
 
 user_app = typer.Typer(help="Accounts: create users from the command line.", no_args_is_help=True)
