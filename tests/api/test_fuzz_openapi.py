@@ -1,7 +1,8 @@
 """Property-based fuzzing of the whole API from its OpenAPI schema (Schemathesis).
 
 Every operation gets generated requests — valid and invalid — as an authenticated borrower who
-owns some data.  The check: never a 5xx.  CI runs a short pass (``XIESHANG_FUZZ_EXAMPLES``,
+owns some data.  The checks: never a 5xx; documented responses match their schema and
+content type.  CI runs a short pass (``XIESHANG_FUZZ_EXAMPLES``,
 default 20 per operation); a long run:
 ``XIESHANG_FUZZ_EXAMPLES=1000 .venv/bin/pytest tests/api/test_fuzz_openapi.py``.
 """
@@ -14,6 +15,10 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
 
 from api.test_data_api import STATEMENT, private_loan_json
 from xieshang.api.app import create_app
@@ -60,6 +65,10 @@ def test_no_operation_answers_with_a_server_error(label, borrower_app):
         seen.append(response.status_code)
         assert response.status_code < 500, (
             f"{label} answered {response.status_code}: {response.text[:500]}"
+        )
+        # Documented responses must match their schema and content type.
+        case.validate_response(
+            response, checks=(content_type_conformance, response_schema_conformance)
         )
 
     probe()
