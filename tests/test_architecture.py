@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "i18n": set(),
     "api": {"services", "domain", "data", "i18n", "security", "bootstrap", "settings"},
     "web": {"services", "domain", "data", "i18n", "security", "bootstrap", "settings"},
-    "cli": {"services", "domain", "data", "i18n", "batch", "bootstrap", "settings"},
+    "cli": {"services", "domain", "data", "i18n", "batch", "security", "bootstrap", "settings"},
 }
 
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from xieshang.api.app import create_app
 from xieshang.bootstrap import build_container
 from xieshang.cli.main import run
+from xieshang.security.crypto import KeyRing
 
 
 @pytest.fixture
@@ -104,3 +105,18 @@ def test_the_demo_loads_once_and_its_borrower_can_log_in_and_read_her_plan(data_
         assert agent.json()["code"] == "auth.totp_required"
     finally:
         container.close()
+
+
+def test_key_rotation_re_encrypts_personal_data_under_the_new_key(data_dir, monkeypatch, capsys):
+    old = KeyRing.generate_spec("k1")
+    monkeypatch.setenv("XIESHANG_SECRET_KEYS", old)
+    assert run(["demo"]) == 0  # staff TOTP secrets are encrypted under k1
+    new = KeyRing.generate_spec("k2")
+    monkeypatch.setenv("XIESHANG_SECRET_KEYS", f"{new},{old}")
+    capsys.readouterr()
+    assert run(["db", "rekey", "--lang", "en"]) == 0
+    assert "under the current key k2" in capsys.readouterr().out
+    assert run(["db", "rekey", "--lang", "en"]) == 0
+    assert "re-encrypted 0 " in capsys.readouterr().out
+    monkeypatch.setenv("XIESHANG_SECRET_KEYS", new)  # the old key can now go
+    assert run(["demo"]) == 0  # reads every secret back under k2 alone

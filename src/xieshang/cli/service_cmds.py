@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from .common import LangOption, resolve_lang
@@ -25,6 +27,23 @@ def db_upgrade(lang: str | None = LangOption) -> None:
         typer.echo(text("db_upgraded", language, revision=status.current, url=status.url))
     finally:
         container.close()
+
+
+@db_app.command("rekey")
+def db_rekey(lang: str | None = LangOption) -> None:
+    """Re-encrypt personal data under the current key (key rotation; safe to repeat)."""
+    from xieshang.bootstrap import build_container
+    from xieshang.i18n import text
+    from xieshang.services.maintenance import rotate_encryption_keys
+
+    language = resolve_lang(lang)
+    container = build_container(migrate=False)
+    try:
+        count = rotate_encryption_keys(container.engine, container.keyring)
+        key_id = container.keyring.current_key_id
+    finally:
+        container.close()
+    typer.echo(text("db_rekeyed", language, count=count, key_id=key_id))
 
 
 @db_app.command("status")
@@ -58,6 +77,11 @@ def serve(
     language = resolve_lang(lang)
     container = build_container(migrate=False)  # refuses a database that is behind
     container.close()
+    from xieshang.security.logfilter import install_log_masking
+
+    # ID numbers, phone and card numbers never reach the logs in clear.
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        install_log_masking(logging.getLogger(name))
     typer.echo(text("serving", language, url=f"http://{host}:{port}"))
     uvicorn.run(
         "xieshang.api.asgi:app",

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from xieshang.security.crypto import KeyRing
+from xieshang.store.rekey import reencrypt_all
 from xieshang.store.schema_version import current_revision, head_revision
 
 
@@ -25,3 +27,10 @@ def schema_status(engine: Engine) -> SchemaStatus:
     return SchemaStatus(
         current_revision(engine), head_revision(), engine.url.render_as_string(hide_password=True)
     )
+
+
+def rotate_encryption_keys(engine: Engine, keyring: KeyRing) -> int:
+    """Re-encrypt every sensitive value not yet under the key ring's current key (after a new
+    key was put first in ``XIESHANG_SECRET_KEYS``); returns how many values were rewritten.
+    Once it reports 0, old keys can be removed from the ring."""
+    return reencrypt_all(engine, keyring)
