@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from api.test_data_api import PDF, STATEMENT, private_loan_json
+from support.api_people import BOTH_DATABASES
 
 CALLERS = ("owner", "other_borrower", "consented_agent", "other_agent", "counselor", "anonymous")
 
@@ -245,6 +246,7 @@ def _upload() -> dict[str, Any]:
     return {key: (value() if callable(value) else value) for key, value in UPLOAD.items()}
 
 
+@BOTH_DATABASES
 def test_no_caller_outside_the_rules_gets_a_2xx_and_the_allowed_ones_do(world):
     failures = []
     for call in MATRIX:
