@@ -174,6 +174,8 @@ NO_BORROWER_OBJECT = frozenset(
         ("POST", "/api/sharing/grants"),  # a borrower grants for themself
         ("GET", "/api/sharing/consents"),
         ("POST", "/api/sharing/consents"),
+        ("POST", "/api/calc/schedule"),  # stateless calculators: the caller's own numbers
+        ("POST", "/api/calc/apr"),
     }
 )
 

@@ -11,6 +11,7 @@ from xieshang import __version__
 from . import (
     routes_admin,
     routes_auth,
+    routes_calc,
     routes_documents,
     routes_loans,
     routes_plans,
@@ -36,6 +37,7 @@ def create_app(container: Any = None) -> FastAPI:
     app.include_router(routes_documents.router)
     app.include_router(routes_plans.router)
     app.include_router(routes_sharing.router)
+    app.include_router(routes_calc.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
