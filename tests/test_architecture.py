@@ -3,7 +3,8 @@
 `api, web, cli → services → store → domain`; `services → documents → domain`; `batch → domain`;
 `data` (shipped sourced data and its loaders) sits just above the domain; `security`
 (cryptography, passwords, tokens, masking, upload checks) is used by store, services and the
-faces; `i18n` is used by the faces only.  Top-level modules (``settings``, ``bootstrap``) are the
+faces; `i18n` and `present` (shared presentation: numbers, JSON views, requests in words) are
+used by the faces only.  Top-level modules (``settings``, ``bootstrap``) are the
 composition root and may import any layer.  The domain imports the standard library and nothing
 else.
 """
@@ -28,9 +29,20 @@ ALLOWED: dict[str, set[str]] = {
     "documents": {"domain", "data", "i18n"},
     "services": {"domain", "data", "store", "documents", "batch", "security"},
     "i18n": set(),
-    "api": {"services", "domain", "data", "i18n", "security", "bootstrap", "settings"},
-    "web": {"services", "domain", "data", "i18n", "security", "bootstrap", "settings"},
-    "cli": {"services", "domain", "data", "i18n", "batch", "security", "bootstrap", "settings"},
+    "present": {"domain", "i18n"},
+    "api": {"services", "domain", "data", "i18n", "present", "security", "bootstrap", "settings"},
+    "web": {"services", "domain", "data", "i18n", "present", "security", "bootstrap", "settings"},
+    "cli": {
+        "services",
+        "domain",
+        "data",
+        "i18n",
+        "present",
+        "batch",
+        "security",
+        "bootstrap",
+        "settings",
+    },
 }
 
 

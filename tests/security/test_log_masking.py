@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from xieshang.security.logfilter import (
     SensitiveDataFilter,
     install_log_masking,
+    install_server_log_masking,
     mask_sensitive_text,
 )
 
@@ -167,3 +168,12 @@ def test_a_sensitive_number_anywhere_in_a_message_never_survives(
     assert masked.startswith(before)
     assert masked.endswith(after)
     assert len(masked) <= len(before + number + after)
+
+
+def test_the_servers_own_loggers_are_masked_once_it_has_set_them_up(caplog):
+    access = logging.getLogger("probe_server.access")
+    filters = install_server_log_masking(prefix="probe_server")
+    assert len(filters) == 2
+    with caplog.at_level(logging.INFO, logger="probe_server.access"):
+        access.info("GET /api/me?phone=13812345678")
+    assert "13812345678" not in caplog.text

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from xieshang.bootstrap import build_container
-from xieshang.security.logfilter import install_log_masking
+from xieshang.security.logfilter import install_server_log_masking
 
 from .app import create_app
 
-# Each worker process masks ID, phone and card numbers in every log line it writes.
-for _name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
-    install_log_masking(logging.getLogger(_name))
+# Each worker imports this after the server set up its logging: from here on, ID, phone and
+# card numbers are masked in every log line the worker writes.
+install_server_log_masking()
 
 app = create_app(build_container(migrate=False))

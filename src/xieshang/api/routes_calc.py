@@ -16,6 +16,7 @@ from xieshang.domain.errors import DomainError
 from xieshang.domain.money import money, positive_money
 from xieshang.domain.rates import DayCount, parse_rate
 from xieshang.domain.schedule import Method
+from xieshang.present.views import jsonable
 from xieshang.services.calculations import (
     compute_apr_dated,
     compute_apr_regular,
@@ -23,7 +24,6 @@ from xieshang.services.calculations import (
 )
 
 from .deps import ActorDep
-from .plan_json import jsonable
 
 router = APIRouter(tags=["calculators"])
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from xieshang.present.views import plan_json
 from xieshang.services import plans
 from xieshang.services.loans import local_today
 
 from .deps import ActorDep, ContainerDep, LangDep
-from .plan_json import plan_json
 from .schemas_data import MAX_ID
 
 router = APIRouter(tags=["plans"])

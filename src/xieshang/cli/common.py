@@ -6,11 +6,8 @@ import csv
 import json
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import fields, is_dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,10 @@ import typer
 
 from xieshang.domain.errors import DomainError
 from xieshang.i18n import normalize_lang
+from xieshang.present.numbers import percent, yuan
+from xieshang.present.views import jsonable
+
+__all__ = ["percent", "yuan"]  # re-exported for the command modules
 
 LangOption = typer.Option(
     None, "--lang", help="zh (default) or en; also XIESHANG_LANG.", show_default=False
@@ -137,35 +138,5 @@ def _read(path: Path, field: str = "file") -> str:
         raise DomainError("file.unreadable", field=field, path=str(path), detail=str(exc)) from None
 
 
-def to_jsonable(value: Any) -> Any:
-    """Decimals as strings (never binary floats), dates as ISO text, enums by value,
-    dataclasses and mappings recursively."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, frozenset, set)):
-        items: Iterable[Any] = sorted(value) if isinstance(value, (set, frozenset)) else value
-        return [to_jsonable(v) for v in items]
-    return value
-
-
 def print_json(payload: Any) -> None:
-    typer.echo(json.dumps(to_jsonable(payload), ensure_ascii=False, indent=2))
-
-
-def yuan(amount: Decimal) -> str:
-    """12345.6 → '12,345.60' (the currency is stated in headings, not on every cell)."""
-    return f"{amount:,.2f}"
-
-
-def percent(fraction: Decimal | None, places: int = 2) -> str:
-    if fraction is None:
-        return "—"
-    return f"{fraction * 100:.{places}f}%"
+    typer.echo(json.dumps(jsonable(payload), ensure_ascii=False, indent=2))

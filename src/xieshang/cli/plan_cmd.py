@@ -20,10 +20,11 @@ def check_loan(
     lang: str | None = LangOption,
 ) -> None:
     """Check one loan against the law: regime, all-in APR, cap, findings, amount above the cap."""
+    from xieshang.present.views import check_loan_json
     from xieshang.services.planning import check_loan as check
     from xieshang.services.situation import read_loan
 
-    from .report import check_loan_json, print_check_loan
+    from .report import print_check_loan
 
     language = resolve_lang(lang)
     doc = read_toml_file(file)
@@ -46,10 +47,11 @@ def plan(
     lang: str | None = LangOption,
 ) -> None:
     """The whole picture: capacity, each loan's legality, a request per creditor, the allocation."""
+    from xieshang.present.views import plan_json
     from xieshang.services.planning import plan_situation
     from xieshang.services.situation import read_situation
 
-    from .report import plan_json, print_plan
+    from .report import print_plan
 
     language = resolve_lang(lang)
     doc = read_toml_file(file)

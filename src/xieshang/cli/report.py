@@ -8,24 +8,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from xieshang.domain.concessions import (
-    FirstPayment,
-    InterestStop,
-    PaymentHoliday,
-    RateReduction,
-    ReAgeing,
-    Settlement,
-    TermExtension,
-    Waiver,
-)
 from xieshang.domain.law import LegalAssessment
 from xieshang.domain.money import total
 from xieshang.domain.plan import PlanReport
-from xieshang.domain.proposals import ProposalOutcome
 from xieshang.domain.standing import Standing
 from xieshang.i18n import message, text
-
-from .common import percent, yuan
+from xieshang.present.numbers import percent, yuan
+from xieshang.present.views import describe_proposal
 
 REPORT_WIDTH = 120
 
@@ -40,30 +29,6 @@ def region_name(region: str, lang: str) -> str:
     key = f"region_{region}"
     name = text(key, lang)
     return region if name == key else name
-
-
-def describe_proposal(outcome: ProposalOutcome, lang: str) -> str:
-    parts = []
-    for c in outcome.proposal.concessions:
-        if isinstance(c, Settlement):
-            parts.append(
-                text("c_settlement", lang, percent=percent(c.percent, 2), n=c.installments)
-            )
-        elif isinstance(c, InterestStop):
-            parts.append(text("c_interest_stop", lang, n=c.installments))
-        elif isinstance(c, TermExtension):
-            parts.append(text("c_extension", lang, n=c.extra_months))
-        elif isinstance(c, RateReduction):
-            parts.append(text("c_rate", lang, rate=percent(c.new_annual_rate, 2)))
-        elif isinstance(c, Waiver):
-            parts.append(text("c_waiver", lang, item=text(f"item_{c.target}", lang)))
-        elif isinstance(c, ReAgeing):
-            parts.append(text("c_reageing", lang, n=c.installments))
-        elif isinstance(c, PaymentHoliday):
-            parts.append(text("c_holiday", lang, n=c.months))
-        elif isinstance(c, FirstPayment):
-            parts.append(text("c_first_payment", lang, amount=yuan(c.amount)))
-    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 MARKS = {"violation": "✗", "warning": "!", "info": "·"}
@@ -119,47 +84,6 @@ def print_check_loan(loan: Any, a: LegalAssessment, st: Standing, lang: str) -> 
         out.print(text("findings", lang))
         out.print(_findings_grid([("", f) for f in a.findings], lang))
     out.print(message(a.disclaimer, lang))
-
-
-def check_loan_json(loan: Any, a: LegalAssessment, st: Standing, lang: str) -> dict[str, Any]:
-    return {
-        "loan_id": loan.id,
-        "lender": loan.lender,
-        "lender_type": loan.lender_type,
-        "contract_date": loan.contract_date,
-        "principal": loan.principal,
-        "received": loan.received,
-        "nominal_rate": loan.annual_rate,
-        "regime": a.regime_id,
-        "cap": a.cap,
-        "cap_basis": a.cap_basis,
-        "cap_after": a.cap_after,
-        "split_on": a.split_on,
-        "apr": a.apr,
-        "all_in_apr": a.apr.apr_simple,
-        "charges_total": a.charges_total,
-        "charges_allowed": a.charges_allowed,
-        "amount_above_cap": a.amount_above_cap,
-        "findings": [
-            {
-                "code": f.code,
-                "severity": f.severity,
-                "citation": f.citation,
-                "explanation": f.explanation_zh if lang == "zh" else f.explanation_en,
-                "confidence": f.confidence,
-            }
-            for f in a.findings
-        ],
-        "standing": {
-            "as_of": st.as_of,
-            "overdue_installments": st.overdue_installments,
-            "days_overdue": st.days_overdue,
-            "contract_remaining": st.contract_remaining,
-            "legally_protected_total": st.legally_protected_total,
-            "total_owed": st.position.total_owed if st.position else "0.00",
-        },
-        "disclaimer": message(a.disclaimer, lang),
-    }
 
 
 def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> None:
@@ -333,90 +257,3 @@ def print_plan(report: PlanReport, lang: str, borrower: str | None = None) -> No
     for code in report.findings:
         out.print(f"· {message(code, lang)}")
     out.print(message("law.disclaimer.not_legal_advice", lang))
-
-
-def plan_json(report: PlanReport, lang: str) -> dict[str, Any]:
-    c = report.capacity
-    return {
-        "as_of": report.as_of,
-        "capacity": {
-            "monthly_income": c.monthly_income,
-            "essential_living_costs": c.essential_living_costs,
-            "buffer": c.buffer,
-            "repayment_capacity": c.repayment_capacity,
-            "current_debt_service": c.current_debt_service,
-            "shortfall": c.shortfall,
-            "debt_service_ratio": c.debt_service_ratio,
-            "monthly_surplus": c.monthly_surplus,
-            "reference_household_monthly": c.reference.household_monthly if c.reference else None,
-            "findings": list(c.findings),
-        },
-        "loans": [
-            {
-                "id": r.loan.id,
-                "lender": r.loan.lender,
-                "lender_type": r.loan.lender_type,
-                "regime": r.assessment.regime_id,
-                "all_in_apr": r.assessment.apr.apr_simple,
-                "cap": r.assessment.cap,
-                "amount_above_cap": r.assessment.amount_above_cap,
-                "owed": r.owed,
-                "legally_protected_total": r.standing.legally_protected_total,
-                "days_overdue": r.standing.days_overdue,
-                "findings": [f.code for f in r.assessment.findings],
-            }
-            for r in report.reviews
-        ],
-        "suggestions": [
-            {
-                "loan_id": s.loan_id,
-                "target": s.target,
-                "fits": s.fits,
-                "reason": s.reason,
-                "label": s.outcome.proposal.label if s.outcome else None,
-                "request": describe_proposal(s.outcome, lang) if s.outcome else None,
-                "summary": s.outcome.summary if s.outcome else None,
-                "schedule": [
-                    {
-                        "n": r.n,
-                        "due_date": r.due_date,
-                        "payment": r.payment,
-                        "principal": r.principal,
-                        "interest": r.interest,
-                        "balance": r.balance,
-                    }
-                    for r in s.outcome.schedule.rows
-                ]
-                if s.outcome
-                else [],
-            }
-            for s in report.suggestions
-        ],
-        "allocation": None
-        if report.allocation is None
-        else {
-            "strategy": report.allocation.strategy,
-            "capacity": report.allocation.capacity,
-            "months_to_clear": report.allocation.months_to_clear,
-            "total_interest": report.allocation.total_interest,
-            "total_paid": report.allocation.total_paid,
-            "feasible": report.allocation.feasible,
-            "creditors": report.allocation.creditors,
-            "findings": list(report.allocation.findings),
-        },
-        "combined": {
-            "months_to_clear": report.months_to_clear,
-            "peak_month": report.peak_month,
-            "total_to_pay": report.suggested_total,
-            "savings_vs_contract": report.savings_vs_contract,
-            "timeline": [{"month": d.strftime("%Y-%m"), "amount": a} for d, a in report.timeline],
-        },
-        "totals": {
-            "owed": report.total_owed,
-            "legally_protected": report.total_protected,
-            "above_cap": report.total_above_cap,
-            "suggested_monthly": report.suggested_monthly,
-        },
-        "findings": list(report.findings),
-        "disclaimer": message("law.disclaimer.not_legal_advice", lang),
-    }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from .common import LangOption, resolve_lang
@@ -76,12 +74,7 @@ def serve(
 
     language = resolve_lang(lang)
     container = build_container(migrate=False)  # refuses a database that is behind
-    container.close()
-    from xieshang.security.logfilter import install_log_masking
-
-    # ID numbers, phone and card numbers never reach the logs in clear.
-    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        install_log_masking(logging.getLogger(name))
+    container.close()  # the workers build their own (xieshang.api.asgi), and mask their logs
     typer.echo(text("serving", language, url=f"http://{host}:{port}"))
     uvicorn.run(
         "xieshang.api.asgi:app",

@@ -113,3 +113,15 @@ def install_log_masking(logger: logging.Logger | None = None) -> SensitiveDataFi
         if not any(isinstance(f, SensitiveDataFilter) for f in handler.filters):
             handler.addFilter(masking)
     return masking
+
+
+def install_server_log_masking(prefix: str = "uvicorn") -> list[SensitiveDataFilter]:
+    """Mask the root logger and every logger already configured under ``prefix`` (the HTTP
+    server's error and access logs); call it after the server configured its logging."""
+    names = [
+        name
+        for name, logger in list(logging.Logger.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger)  # not the placeholders of unused parents
+        and (name == prefix or name.startswith(prefix + "."))
+    ]
+    return [install_log_masking(None), *(install_log_masking(logging.getLogger(n)) for n in names)]

@@ -1,8 +1,8 @@
-"""The plan as JSON, in the shape of the CLI's ``plan --json`` (capacity, loans, suggestions,
-allocation, combined timeline, totals), built here for the API so that the API never imports
-the CLI.  Decimals become strings (never binary floats), dates ISO text, enums their values;
-rates are fractions as in the CLI; the human sentences (requests, findings, the disclaimer)
-are in the request's language.
+"""Results as JSON-ready values, one shape for every face: ``xieshang plan --json`` and
+``GET /api/plan`` give the same document, as do ``check-loan --json`` and the loan checks.
+Decimals become strings (never binary floats), dates ISO text, enums their values; rates are
+fractions; the human sentences (requests, findings, the disclaimer) are in the caller's
+language.
 """
 
 from __future__ import annotations
@@ -24,9 +24,14 @@ from xieshang.domain.concessions import (
     TermExtension,
     Waiver,
 )
+from xieshang.domain.law import LegalAssessment
+from xieshang.domain.loan import Loan
 from xieshang.domain.plan import PlanReport
 from xieshang.domain.proposals import ProposalOutcome
+from xieshang.domain.standing import Standing
 from xieshang.i18n import message, text
+
+from .numbers import percent, yuan
 
 
 def jsonable(value: Any) -> Any:
@@ -53,26 +58,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _yuan(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
-
-
-def _percent(rate: Decimal, places: int = 2) -> str:
-    return f"{rate * 100:.{places}f}%"
-
-
 def describe_proposal(outcome: ProposalOutcome, lang: str) -> str:
     """The request in words ("stop interest for 12 installments; extend by 6 months")."""
     parts = []
     for c in outcome.proposal.concessions:
         if isinstance(c, Settlement):
-            parts.append(text("c_settlement", lang, percent=_percent(c.percent), n=c.installments))
+            parts.append(text("c_settlement", lang, percent=percent(c.percent), n=c.installments))
         elif isinstance(c, InterestStop):
             parts.append(text("c_interest_stop", lang, n=c.installments))
         elif isinstance(c, TermExtension):
             parts.append(text("c_extension", lang, n=c.extra_months))
         elif isinstance(c, RateReduction):
-            parts.append(text("c_rate", lang, rate=_percent(c.new_annual_rate)))
+            parts.append(text("c_rate", lang, rate=percent(c.new_annual_rate)))
         elif isinstance(c, Waiver):
             parts.append(text("c_waiver", lang, item=text(f"item_{c.target}", lang)))
         elif isinstance(c, ReAgeing):
@@ -80,7 +77,7 @@ def describe_proposal(outcome: ProposalOutcome, lang: str) -> str:
         elif isinstance(c, PaymentHoliday):
             parts.append(text("c_holiday", lang, n=c.months))
         elif isinstance(c, FirstPayment):
-            parts.append(text("c_first_payment", lang, amount=_yuan(c.amount)))
+            parts.append(text("c_first_payment", lang, amount=yuan(c.amount)))
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
@@ -181,3 +178,44 @@ def plan_json(report: PlanReport, lang: str) -> dict[str, Any]:
     }
     result: dict[str, Any] = jsonable(out)
     return result
+
+
+def check_loan_json(loan: Loan, a: LegalAssessment, st: Standing, lang: str) -> dict[str, Any]:
+    return {
+        "loan_id": loan.id,
+        "lender": loan.lender,
+        "lender_type": loan.lender_type,
+        "contract_date": loan.contract_date,
+        "principal": loan.principal,
+        "received": loan.received,
+        "nominal_rate": loan.annual_rate,
+        "regime": a.regime_id,
+        "cap": a.cap,
+        "cap_basis": a.cap_basis,
+        "cap_after": a.cap_after,
+        "split_on": a.split_on,
+        "apr": a.apr,
+        "all_in_apr": a.apr.apr_simple,
+        "charges_total": a.charges_total,
+        "charges_allowed": a.charges_allowed,
+        "amount_above_cap": a.amount_above_cap,
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity,
+                "citation": f.citation,
+                "explanation": f.explanation_zh if lang == "zh" else f.explanation_en,
+                "confidence": f.confidence,
+            }
+            for f in a.findings
+        ],
+        "standing": {
+            "as_of": st.as_of,
+            "overdue_installments": st.overdue_installments,
+            "days_overdue": st.days_overdue,
+            "contract_remaining": st.contract_remaining,
+            "legally_protected_total": st.legally_protected_total,
+            "total_owed": st.position.total_owed if st.position else "0.00",
+        },
+        "disclaimer": message(a.disclaimer, lang),
+    }
