@@ -1,12 +1,13 @@
 """The documents service: uploads checked by content before anything is stored, blobs kept
 once by SHA-256 and removed only with their last document, links only to the owner's loans,
-and the ``documents`` consent for lender staff."""
+and the ``documents`` consent for lender staff (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import pytest
 
-from support.data_world import NOW, make_container, make_world
+from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
+from support.data_world import DATABASES, NOW, SQLITE_ONLY, database_url, make_container, make_world
 from support.pdf import tiny_pdf
 from xieshang.domain.errors import DomainError
 from xieshang.security.uploads import UploadRejected
@@ -23,9 +24,9 @@ from xieshang.services.loans import LoanInput, create_loan
 PDF = tiny_pdf()
 
 
-@pytest.fixture
-def container(tmp_path):
-    built = make_container(tmp_path)
+@pytest.fixture(params=DATABASES)
+def container(request, tmp_path):
+    built = make_container(tmp_path, database_url(request))
     yield built
     built.close()
 
@@ -90,6 +91,8 @@ def test_a_real_pdf_is_stored_by_its_hash_and_read_back_byte_for_byte(container,
     assert content.data == PDF and content.document == doc
 
 
+# Refused by the content checks before any write: the database adds nothing, SQLite suffices.
+@SQLITE_ONLY
 def test_html_renamed_to_pdf_oversize_and_empty_uploads_store_nothing(container, world):
     me = world.borrower.user_id
     cases = [
@@ -124,6 +127,8 @@ def test_a_document_cannot_be_linked_to_someone_elses_loan(container, world):
     assert list(container.blobs.iter_all()) == []
 
 
+# Refused while parsing the kind, before any database work: SQLite suffices.
+@SQLITE_ONLY
 def test_an_unknown_kind_is_refused(container, world):
     with pytest.raises(DomainError) as caught:
         upload(container, world.borrower, world.borrower.user_id, kind="selfie")

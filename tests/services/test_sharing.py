@@ -1,5 +1,6 @@
-"""Sharing: counselor grants and per-organisation consents are explicit, recorded with their
-times, revocable (the row stays, with ``revoked_at``) and only the borrower gives them."""
+"""Sharing, on SQLite and PostgreSQL: counselor grants and per-organisation consents are
+explicit, recorded with their times, revocable (the row stays, with ``revoked_at``) and only the
+borrower gives them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from support.data_world import NOW, add_user, make_container, make_world
+from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
+from support.data_world import DATABASES, NOW, add_user, database_url, make_container, make_world
 from xieshang.domain.errors import DomainError
 from xieshang.services.access import may_read
 from xieshang.services.sharing import (
@@ -22,9 +24,9 @@ from xieshang.services.sharing import (
 LATER = NOW + timedelta(days=3)
 
 
-@pytest.fixture
-def container(tmp_path):
-    built = make_container(tmp_path)
+@pytest.fixture(params=DATABASES)
+def container(request, tmp_path):
+    built = make_container(tmp_path, database_url(request))
     yield built
     built.close()
 

@@ -1,4 +1,4 @@
-"""The statement service on a temporary SQLite container: validation through the domain,
+"""The statement service on SQLite and PostgreSQL: validation through the domain,
 capacity with the reference living costs, itemised lines only for the borrower and a granted
 counselor, the summary only for lender staff with a ``statement_summary`` consent."""
 
@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from support.data_world import NOW, make_container, make_world
+from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
+from support.data_world import DATABASES, NOW, SQLITE_ONLY, database_url, make_container, make_world
 from xieshang.domain.errors import DomainError
 from xieshang.services import sharing
 from xieshang.services.statements import (
@@ -47,9 +48,9 @@ EXAMPLE = StatementInput(
 )
 
 
-@pytest.fixture
-def container(tmp_path):
-    built = make_container(tmp_path)
+@pytest.fixture(params=DATABASES)
+def container(request, tmp_path):
+    built = make_container(tmp_path, database_url(request))
     yield built
     built.close()
 
@@ -95,6 +96,8 @@ def test_replacing_a_statement_keeps_one_row_and_the_new_lines(container, world)
     assert read.summary.household_persons == 1
 
 
+# The domain refuses these before any write: the database adds nothing, so SQLite suffices.
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("data", "code", "field"),
     [

@@ -1,6 +1,12 @@
 """A small world for the data services' tests: a container on a temporary database (SQLite by
 default, or any URL), and people in every role, written straight to the store (the accounts
-service has its own tests)."""
+service has its own tests).
+
+Service tests run on both databases: a module imports the PostgreSQL fixtures from
+``store.conftest``, builds its ``container`` fixture with ``params=DATABASES`` and
+``database_url(request)``, and marks a test that never reaches the database meaningfully
+(validation before any write) with ``SQLITE_ONLY``.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from xieshang.bootstrap import Container, build_container
 from xieshang.services.access import Actor
 from xieshang.settings import Settings
 from xieshang.store.models import Organisation, User
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+DATABASES = ("sqlite", "postgresql")
+#: Overrides a ``container`` fixture parametrised over ``DATABASES`` for one test.
+SQLITE_ONLY = pytest.mark.parametrize("container", ["sqlite"], indirect=True)
+
+
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The URL for the ``container`` fixture's parameter: "" (the container's own SQLite file)
+    or the session's fresh PostgreSQL database (skipped, or failed under CI, if unreachable)."""
+    return "" if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
 
 
 def make_container(tmp_path: Path, database_url: str = "") -> Container:
