@@ -2,7 +2,8 @@
 
 Constraint names follow one convention so that migrations name them identically on SQLite and
 PostgreSQL.  Enumerations are short strings with a CHECK constraint (identical on both
-databases, easy to extend by a migration); the allowed values are the ``StrEnum`` classes here.
+databases, easy to extend by a migration); the allowed values are the ``StrEnum`` classes here
+(and the upload checks' ``DocumentKind``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,25 @@ from sqlalchemy import (
     MetaData,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+# The kinds a document may have are the upload checks' own list (one source of truth: the
+# service parses with it, the documents table's CHECK constraint is built from it).  A new kind
+# there needs a migration replacing ``ck_documents_kind`` (as 0002 did for ``statement``).
+from xieshang.security.uploads import DocumentKind
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Base",
+    "ConsentScope",
+    "DocumentKind",
+    "OrganisationKind",
+    "Role",
+    "SessionKind",
+    "StatementSection",
+    "nullable_one_of",
+    "one_of",
+    "utcnow",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,15 +82,6 @@ class StatementSection(StrEnum):
     INCOME = "income"
     EXPENSE = "expense"
     ASSET = "asset"
-
-
-class DocumentKind(StrEnum):
-    CONTRACT = "contract"
-    SCHEDULE = "schedule"
-    REPAYMENT_RECORD = "repayment_record"
-    HARDSHIP_EVIDENCE = "hardship_evidence"
-    RECEIPT = "receipt"
-    OTHER = "other"
 
 
 def one_of(column: str, values: Iterable[Enum], name: str) -> CheckConstraint:
