@@ -19,6 +19,9 @@ from . import (
     routes_statements,
 )
 from .errors import install_error_handlers
+from .limits import ENVELOPE_BYTES, BodySizeLimit
+
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
 
 def create_app(container: Any = None) -> FastAPI:
@@ -30,6 +33,8 @@ def create_app(container: Any = None) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    max_upload = getattr(getattr(container, "settings", None), "max_upload_bytes", DEFAULT_MAX_BODY)
+    app.add_middleware(BodySizeLimit, max_bytes=max_upload + ENVELOPE_BYTES)
     app.include_router(routes_auth.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_statements.router)
