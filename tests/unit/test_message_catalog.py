@@ -152,6 +152,9 @@ def _fstring_code(node: ast.JoinedStr) -> str | None:
 
 # Dotted strings that name database things, not messages: table.column references, the
 # per-column contexts of encrypted values, Alembic's option names.
+ASGI_EVENT_TYPES = frozenset(
+    {"http.request", "http.disconnect", "http.response.start", "http.response.body"}
+)
 NOT_CODES_CALLEES = frozenset(
     {"ForeignKey", "ForeignKeyConstraint", "EncryptedText", "get_main_option", "set_main_option"}
 )
@@ -192,6 +195,7 @@ def source_codes() -> dict[str, list[str]]:
                     and not text.startswith("xieshang.")
                     and not _is_field_name(node, parents, fields)
                     and not _names_a_database_thing(node, parents)
+                    and text not in ASGI_EVENT_TYPES
                 ):
                     found = (text,)
             elif isinstance(node, ast.JoinedStr):
