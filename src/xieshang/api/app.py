@@ -30,6 +30,10 @@ def create_app(container: Any = None) -> FastAPI:
         title="Xieshang API",
         version=__version__,
         description="Negotiated repayment of consumer and online loans (网贷协商还款).",
+        # The interactive docs pages load their scripts from a CDN; an instance serves every
+        # asset itself, so only the OpenAPI document is published.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
