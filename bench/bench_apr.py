@@ -9,14 +9,12 @@ time; ratios are ours / theirs (how many times slower the exact Decimal solver i
 from __future__ import annotations
 
 import argparse
-import statistics
-import timeit
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, localcontext
 
 import numpy_financial as npf
 import pyxirr
+from _timing import micro, per_call
 
 from xieshang.domain.apr import irr, xirr
 from xieshang.domain.money import round_money
@@ -32,21 +30,6 @@ def loan(months: int) -> tuple[list[Decimal], list[tuple[date, Decimal]]]:
     start = date(2024, 1, 31)
     dated = [(add_months(start, k), f) for k, f in enumerate(flows)]
     return flows, dated
-
-
-def per_call(fn: Callable[[], object], repeat: int) -> float:
-    """Median seconds per call; the loop count is chosen so one run takes ~20 ms, and calls
-    slower than 0.1 s (numpy-financial on 361 flows takes seconds) are timed 3 times only."""
-    timer = timeit.Timer(fn)
-    number, elapsed = timer.autorange()
-    if elapsed / number > 0.1:
-        repeat = min(repeat, 3)
-    number = max(1, number // 10)
-    return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
-
-
-def micro(seconds: float) -> str:
-    return f"{seconds * 1e6:10.1f}"
 
 
 def main() -> None:

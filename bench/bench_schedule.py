@@ -19,15 +19,13 @@ cell by cell, with numpy-financial's float schedule rounded half-up to the fen.
 from __future__ import annotations
 
 import argparse
-import statistics
-import timeit
-from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import numpy_financial as npf
 import pyxirr
+from _timing import micro, per_call
 
 from xieshang.domain.amortization import build_schedule
 from xieshang.domain.apr import apr_of_regular_flows
@@ -81,21 +79,6 @@ def fen_differences(schedule: Schedule, columns: tuple[np.ndarray, ...]) -> tupl
             if k == 0 and i < len(schedule.rows) - 1:
                 worst_payment = max(worst_payment, gap)
     return worst, worst_payment
-
-
-def per_call(fn: Callable[[], object], repeat: int) -> float:
-    """Median seconds per call; the loop count is chosen so one run takes ~20 ms, and calls
-    slower than 0.1 s (numpy-financial's irr on 361 flows) are timed 3 times only."""
-    timer = timeit.Timer(fn)
-    number, elapsed = timer.autorange()
-    if elapsed / number > 0.1:
-        repeat = min(repeat, 3)
-    number = max(1, number // 10)
-    return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
-
-
-def micro(seconds: float) -> str:
-    return f"{seconds * 1e6:10.1f}"
 
 
 def main() -> None:
