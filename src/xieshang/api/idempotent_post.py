@@ -5,16 +5,19 @@ on a different request is 409 ``idempotency.conflict``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from xieshang.bootstrap import Container
 from xieshang.services import idempotency
 from xieshang.services.access import Actor
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+V = TypeVar("V")
 
 
 def created_response(
@@ -41,3 +44,30 @@ def created_response(
     )
     headers = {REPLAYED_HEADER: "true"} if stored.replayed else {}
     return JSONResponse(stored.body, status_code=stored.status, headers=headers)
+
+
+def created_or_existing_response(
+    request: Request,
+    *,
+    container: Container,
+    actor: Actor,
+    key: str | None,
+    body: BaseModel,
+    act: Callable[[], tuple[V, bool]],
+    out: Callable[[V], BaseModel],
+) -> JSONResponse:
+    """A POST whose service answers ``(view, created)``: 201 with the new record, 200 with the
+    one already there; the request body is the fingerprint."""
+
+    def produce() -> tuple[int, Any]:
+        view, created = act()
+        return (201 if created else 200), out(view).model_dump(mode="json")
+
+    return created_response(
+        request,
+        container=container,
+        actor=actor,
+        key=key,
+        fingerprint=body.model_dump(mode="json"),
+        produce=produce,
+    )

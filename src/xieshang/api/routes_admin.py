@@ -6,7 +6,6 @@ first answer (header ``Idempotent-Replayed: true``); the same key with another b
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -14,12 +13,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from xieshang.services import accounts, idempotency, organisations
-from xieshang.services.access import Actor
+from xieshang.services import accounts, organisations
 from xieshang.services.organisations import OrganisationView
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, PageDep
-from .routes_auth import Email, Name, Password, UserOut, json_response
+from .idempotent_post import created_response
+from .routes_auth import Email, Name, Password, UserOut
+from .schemas_data import page_of
 
 router = APIRouter(tags=["admin"])
 
@@ -66,29 +66,6 @@ class UserIn(BaseModel):
     organisation_id: Annotated[int | None, Field(ge=1)] = None
 
 
-def _idempotent(
-    container: ContainerDep,
-    actor: Actor,
-    key: str | None,
-    request: Request,
-    *,
-    fingerprint_body: Any,
-    produce: Callable[[], tuple[int, Any]],
-) -> JSONResponse:
-    path = request.url.path
-    stored = idempotency.run_idempotent(
-        container.uow,
-        actor,
-        key,
-        "POST",
-        path,
-        idempotency.request_fingerprint("POST", path, fingerprint_body),
-        produce,
-        now=container.clock(),
-    )
-    return json_response(stored.status, stored.body, replayed=stored.replayed)
-
-
 @router.get("/api/admin/organisations", response_model=OrganisationPage)
 def list_organisations(
     actor: ActorDep,
@@ -99,12 +76,7 @@ def list_organisations(
     found = organisations.list_organisations(
         container.uow, actor, kind=kind, limit=page.limit, offset=page.offset
     )
-    return OrganisationPage(
-        items=[OrganisationOut.of(o) for o in found.items],
-        total=found.total,
-        limit=found.limit,
-        offset=found.offset,
-    )
+    return page_of(OrganisationPage, found, OrganisationOut.of)
 
 
 @router.post("/api/admin/organisations", status_code=201, response_model=OrganisationOut)
@@ -126,12 +98,12 @@ def create_organisation(
         )
         return 201, OrganisationOut.of(view).model_dump(mode="json")
 
-    return _idempotent(
-        container,
-        actor,
-        key,
+    return created_response(
         request,
-        fingerprint_body=body.model_dump(mode="json"),
+        container=container,
+        actor=actor,
+        key=key,
+        fingerprint=body.model_dump(mode="json"),
         produce=produce,
     )
 
@@ -160,6 +132,6 @@ def create_user(
 
     # The password stays out of the fingerprint (a fast hash of it would undo Argon2).
     fingerprint = body.model_dump(mode="json", exclude={"password"})
-    return _idempotent(
-        container, actor, key, request, fingerprint_body=fingerprint, produce=produce
+    return created_response(
+        request, container=container, actor=actor, key=key, fingerprint=fingerprint, produce=produce
     )

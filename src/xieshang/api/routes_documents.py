@@ -18,7 +18,7 @@ from xieshang.services import documents
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, PageDep
 from .idempotent_post import created_response
-from .schemas_data import MAX_ID, DocumentOut, DocumentPage, PathId, dumped
+from .schemas_data import MAX_ID, DocumentOut, DocumentPage, PathId, dumped, page_of
 
 router = APIRouter(tags=["documents"])
 
@@ -43,12 +43,7 @@ def list_documents(
         offset=page.offset,
         loan_id=loan_id,
     )
-    return DocumentPage(
-        items=[DocumentOut.of(v) for v in found.items],
-        total=found.total,
-        limit=found.limit,
-        offset=found.offset,
-    )
+    return page_of(DocumentPage, found, DocumentOut.of)
 
 
 @router.post(

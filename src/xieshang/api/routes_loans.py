@@ -15,7 +15,7 @@ from xieshang.services import loans
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, LangDep, PageDep
 from .idempotent_post import created_response
-from .schemas_data import MAX_ID, LoanDetailOut, LoanIn, LoanOut, LoanPage, PathId, dumped
+from .schemas_data import MAX_ID, LoanDetailOut, LoanIn, LoanOut, LoanPage, PathId, dumped, page_of
 
 router = APIRouter(tags=["loans"])
 
@@ -38,12 +38,7 @@ def list_loans(
         limit=page.limit,
         offset=page.offset,
     )
-    return LoanPage(
-        items=[LoanOut.of(v) for v in found.items],
-        total=found.total,
-        limit=found.limit,
-        offset=found.offset,
-    )
+    return page_of(LoanPage, found, LoanOut.of)
 
 
 @router.post(

@@ -5,14 +5,14 @@ it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from xieshang.services import sharing
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, PageDep
-from .idempotent_post import created_response
+from .idempotent_post import created_or_existing_response
 from .schemas_data import (
     ConsentIn,
     ConsentOut,
@@ -21,7 +21,7 @@ from .schemas_data import (
     GrantOut,
     GrantPage,
     PathId,
-    dumped,
+    page_of,
 )
 
 router = APIRouter(tags=["sharing"])
@@ -43,12 +43,7 @@ def list_grants(
         offset=page.offset,
         include_revoked=include_revoked,
     )
-    return GrantPage(
-        items=[GrantOut.of(g) for g in found.items],
-        total=found.total,
-        limit=found.limit,
-        offset=found.offset,
-    )
+    return page_of(GrantPage, found, GrantOut.of)
 
 
 @router.post(
@@ -65,23 +60,20 @@ def grant_counselor(
     actor: ActorDep,
     key: IdempotencyKeyDep,
 ) -> Response:
-    def produce() -> tuple[int, Any]:
-        view, created = sharing.grant_counselor(
+    return created_or_existing_response(
+        request,
+        container=container,
+        actor=actor,
+        key=key,
+        body=body,
+        act=lambda: sharing.grant_counselor(
             container.uow(),
             actor,
             now=container.clock(),
             counselor_email=body.counselor_email,
             counselor_id=body.counselor_id,
-        )
-        return (201 if created else 200), dumped(GrantOut.of(view))
-
-    return created_response(
-        request,
-        container=container,
-        actor=actor,
-        key=key,
-        fingerprint=body.model_dump(mode="json"),
-        produce=produce,
+        ),
+        out=GrantOut.of,
     )
 
 
@@ -112,12 +104,7 @@ def list_consents(
         include_revoked=include_revoked,
         scope=scope,
     )
-    return ConsentPage(
-        items=[ConsentOut.of(c) for c in found.items],
-        total=found.total,
-        limit=found.limit,
-        offset=found.offset,
-    )
+    return page_of(ConsentPage, found, ConsentOut.of)
 
 
 @router.post(
@@ -134,23 +121,20 @@ def give_consent(
     actor: ActorDep,
     key: IdempotencyKeyDep,
 ) -> Response:
-    def produce() -> tuple[int, Any]:
-        view, created = sharing.give_consent(
+    return created_or_existing_response(
+        request,
+        container=container,
+        actor=actor,
+        key=key,
+        body=body,
+        act=lambda: sharing.give_consent(
             container.uow(),
             actor,
             organisation_id=body.organisation_id,
             scope=body.scope,
             now=container.clock(),
-        )
-        return (201 if created else 200), dumped(ConsentOut.of(view))
-
-    return created_response(
-        request,
-        container=container,
-        actor=actor,
-        key=key,
-        fingerprint=body.model_dump(mode="json"),
-        produce=produce,
+        ),
+        out=ConsentOut.of,
     )
 
 

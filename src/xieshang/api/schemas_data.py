@@ -10,9 +10,10 @@ way; rates the system computes (APR, legal cap) are fractions as in the CLI's ``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -770,6 +771,34 @@ class ConsentPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+V = TypeVar("V")
+V_co = TypeVar("V_co", covariant=True)
+PageT = TypeVar("PageT", bound=BaseModel)
+
+
+class Listed(Protocol[V_co]):
+    """One page of views as a service lists them (the store's ``Page``)."""
+
+    @property
+    def items(self) -> Sequence[V_co]: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+
+
+def page_of(page_type: type[PageT], found: Listed[V], out: Callable[[V], BaseModel]) -> PageT:
+    """The response page for ``found``: each view through ``out``, the counts unchanged."""
+    return page_type(
+        items=[out(v) for v in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
+    )
 
 
 def dumped(model: BaseModel) -> Any:
