@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
-from support.data_world import DATABASES, NOW, SQLITE_ONLY, database_url, make_container, make_world
+from support.data_world import NOW, SQLITE_ONLY
 from support.pdf import tiny_pdf
 from xieshang.domain.errors import DomainError
 from xieshang.security.uploads import DocumentKind, UploadRejected
@@ -22,18 +22,6 @@ from xieshang.services.documents import (
 from xieshang.services.loans import LoanInput, create_loan
 
 PDF = tiny_pdf()
-
-
-@pytest.fixture(params=DATABASES)
-def container(request, tmp_path):
-    built = make_container(tmp_path, database_url(request))
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def world(container):
-    return make_world(container)
 
 
 def upload(

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
-from support.data_world import DATABASES, NOW, add_user, database_url, make_container, make_world
+from support.data_world import NOW, add_user
 from xieshang.domain.errors import DomainError
 from xieshang.services.access import may_read
 from xieshang.services.sharing import (
@@ -22,18 +22,6 @@ from xieshang.services.sharing import (
 )
 
 LATER = NOW + timedelta(days=3)
-
-
-@pytest.fixture(params=DATABASES)
-def container(request, tmp_path):
-    built = make_container(tmp_path, database_url(request))
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def world(container):
-    return make_world(container)
 
 
 def reads(container, actor, borrower_id, scope="loans") -> bool:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
-from support.data_world import DATABASES, NOW, SQLITE_ONLY, database_url, make_container, make_world
+from support.data_world import NOW, SQLITE_ONLY
 from xieshang.domain.errors import DomainError
 from xieshang.services import sharing
 from xieshang.services.statements import (
@@ -46,18 +46,6 @@ EXAMPLE = StatementInput(
     assets=(AssetLine("cash", "6000", liquid=True), AssetLine("vehicle", "30000")),
     debts=(DebtLine("某银行", "12000", "1100", "18"),),
 )
-
-
-@pytest.fixture(params=DATABASES)
-def container(request, tmp_path):
-    built = make_container(tmp_path, database_url(request))
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def world(container):
-    return make_world(container)
 
 
 def test_a_borrower_stores_a_statement_and_reads_back_every_line_with_its_capacity(

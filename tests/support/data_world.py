@@ -3,9 +3,9 @@ default, or any URL), and people in every role, written straight to the store (t
 service has its own tests).
 
 Service tests run on both databases: a module imports the PostgreSQL fixtures from
-``store.conftest``, builds its ``container`` fixture with ``params=DATABASES`` and
-``database_url(request)``, and marks a test that never reaches the database meaningfully
-(validation before any write) with ``SQLITE_ONLY``.
+``store.conftest`` and uses the ``container`` fixture of ``tests/services/conftest.py``
+(``params=DATABASES``, ``database_url(request)``); it marks a test that never reaches the
+database meaningfully (validation before any write) with ``SQLITE_ONLY``.
 """
 
 from __future__ import annotations
