@@ -71,6 +71,15 @@ def parse_kind(text: str) -> str:
     return DocumentKind.parse(text).value
 
 
+def _check_writable(uow: UnitOfWork, actor: Actor, borrower_id: int, loan_id: int | None) -> None:
+    """The actor may add the borrower's documents, and ``loan_id`` (if any) is the borrower's."""
+    require_write(uow, actor, borrower_id, "document")
+    if loan_id is not None:
+        loan = uow.loans.get(loan_id)
+        if loan is None or loan.borrower_id != borrower_id:
+            raise DomainError("access.not_found", field="loan_id")
+
+
 def upload_document(
     uow: UnitOfWork,
     blobs: BlobStore,
@@ -89,11 +98,7 @@ def upload_document(
     reads at most one byte more), which is refused as too large."""
     stored_kind = parse_kind(kind)
     with uow:
-        require_write(uow, actor, borrower_id, "document")
-        if loan_id is not None:
-            loan = uow.loans.get(loan_id)
-            if loan is None or loan.borrower_id != borrower_id:
-                raise DomainError("access.not_found", field="loan_id")
+        _check_writable(uow, actor, borrower_id, loan_id)
     checked = check_upload(
         filename, declared_type, data[:HEAD_BYTES], len(data), max_bytes=max_bytes
     )
@@ -101,11 +106,7 @@ def upload_document(
     try:
         with uow:
             # Access and the loan link again, inside the transaction that writes the row.
-            require_write(uow, actor, borrower_id, "document")
-            if loan_id is not None:
-                loan = uow.loans.get(loan_id)
-                if loan is None or loan.borrower_id != borrower_id:
-                    raise DomainError("access.not_found", field="loan_id")
+            _check_writable(uow, actor, borrower_id, loan_id)
             row = uow.documents.add(
                 Document(
                     owner_id=borrower_id,
