@@ -424,7 +424,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _refuse_float(text: str) -> Any:
+def _refuse_json_number_with_fraction(text: str) -> Any:
     raise DomainError("canonical.float_refused", value=text)
 
 
@@ -466,7 +466,7 @@ def parse_entry(line: bytes) -> LogEntry:
         data = json.loads(
             text,
             object_pairs_hook=_no_duplicates,
-            parse_float=_refuse_float,
+            parse_float=_refuse_json_number_with_fraction,
             parse_constant=_refuse_constant,
         )
     except json.JSONDecodeError as exc:
