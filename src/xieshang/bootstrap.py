@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from xieshang.security.crypto import KeyRing, KeyRingError, load_or_create_key_spec
 from xieshang.security.passwords import DEFAULT_PASSWORD_POLICY, PasswordPolicy
+from xieshang.security.signing import InstanceKey, SigningKeyError, load_or_create_instance_key
 from xieshang.settings import Settings, SettingsError
 from xieshang.store.blobs import BlobStore
 from xieshang.store.engine import DurabilityError, check_durability, create_engine_for
@@ -32,6 +33,7 @@ SETUP_ERRORS: tuple[type[BaseException], ...] = (
     DurabilityError,
     SettingsError,
     KeyRingError,
+    SigningKeyError,
     PermissionError,
 )
 
@@ -49,6 +51,7 @@ class Container:
     keyring: KeyRing
     uow: Callable[[], UnitOfWork]
     blobs: BlobStore
+    instance_key: InstanceKey
     password_policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -69,6 +72,7 @@ def build_container(
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keyring = KeyRing.parse(load_or_create_key_spec(settings))
+    instance_key = load_or_create_instance_key(settings)  # signs receipts and checkpoints
     engine = create_engine_for(settings)
     install_cipher(engine, keyring)
     check_durability(engine, throwaway=settings.throwaway)
@@ -83,6 +87,7 @@ def build_container(
         keyring=keyring,
         uow=sql_unit_of_work_factory(engine),
         blobs=blobs,
+        instance_key=instance_key,
         password_policy=password_policy,
         clock=clock,
     )
