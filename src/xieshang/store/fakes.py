@@ -17,9 +17,15 @@ from typing import Any, Generic, Self, TypeVar
 from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
 from sqlalchemy import inspect as sa_inspect
 
+from xieshang.domain.evidence import LogEntry
+
+from .case_log import check_continues, event_entry, event_row
 from .models import (
     AuthSession,
     Base,
+    CaseEventRow,
+    CaseLoanRow,
+    CaseRow,
     Consent,
     CounselorGrant,
     Document,
@@ -379,6 +385,67 @@ class FakeIdempotencyRepository(_FakeTable[IdempotencyRecord]):
         return len(rows)
 
 
+class FakeCaseRepository(_FakeRows[CaseRow]):
+    model = CaseRow
+
+    def add(self, row: CaseRow) -> CaseRow:
+        # The database's ck_cases_one_counterparty (the memory checks no CHECK constraints).
+        if (row.lender_organisation_id is None) == (row.external_platform is None):
+            raise ConflictError("check", "ck_cases_one_counterparty")
+        return super().add(row)
+
+    def list_for_borrower(
+        self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CaseRow]:
+        return self._page(self._where(lambda c: c.borrower_id == borrower_id), limit, offset)
+
+    def list_for_organisation(
+        self, organisation_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CaseRow]:
+        rows = self._where(lambda c: c.lender_organisation_id == organisation_id)
+        return self._page(rows, limit, offset)
+
+    def _links(self) -> list[CaseLoanRow]:
+        rows = self.memory.rows(CaseLoanRow.__tablename__).values()
+        return sorted((r for r in rows if isinstance(r, CaseLoanRow)), key=lambda r: r.id)
+
+    def add_loan(self, case_id: int, loan_id: int) -> None:
+        self.memory.insert(CaseLoanRow(case_id=case_id, loan_id=loan_id))
+
+    def loan_ids(self, case_id: int) -> Sequence[int]:
+        return tuple(link.loan_id for link in self._links() if link.case_id == case_id)
+
+    def list_for_loan(self, loan_id: int) -> Sequence[CaseRow]:
+        ids = {link.case_id for link in self._links() if link.loan_id == loan_id}
+        return tuple(self._where(lambda c: c.id in ids))
+
+
+class FakeCaseEventRepository:
+    """Stored rows never leave the repository (callers get frozen ``LogEntry`` values) and
+    there is no update or delete; the memory's foreign keys refuse deleting a case with a log.
+    """
+
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+
+    def _rows(self, case_id: int) -> list[CaseEventRow]:
+        rows = self.memory.rows(CaseEventRow.__tablename__).values()
+        mine = (r for r in rows if isinstance(r, CaseEventRow) and r.case_id == case_id)
+        return sorted(mine, key=lambda r: r.seq)
+
+    def append(self, case_id: int, entry: LogEntry) -> LogEntry:
+        check_continues(case_id, self.head(case_id), entry)
+        self.memory.insert(event_row(case_id, entry))
+        return entry
+
+    def list_for_case(self, case_id: int) -> tuple[LogEntry, ...]:
+        return tuple(event_entry(row) for row in self._rows(case_id))
+
+    def head(self, case_id: int) -> LogEntry | None:
+        rows = self._rows(case_id)
+        return event_entry(rows[-1]) if rows else None
+
+
 class FakeUnitOfWork:
     """The ``UnitOfWork`` contract in memory; reuse one instance across service calls."""
 
@@ -394,6 +461,8 @@ class FakeUnitOfWork:
         self.grants = FakeGrantRepository(self.memory)
         self.consents = FakeConsentRepository(self.memory)
         self.idempotency = FakeIdempotencyRepository(self.memory)
+        self.cases = FakeCaseRepository(self.memory)
+        self.case_events = FakeCaseEventRepository(self.memory)
         self.committed = False
         self.commits = 0
         self._committed_state = self.memory.snapshot()

@@ -10,7 +10,9 @@ Deletion rules, chosen on purpose:
   (``SET NULL``), as does a document linked to a deleted loan; consents given to a deleted
   organisation go with it;
 - child rows of an aggregate (statement items and debts, loan fees, schedule rows) go with their
-  parent.
+  parent;
+- cases and their evidence log never vanish with a user, an organisation or a loan
+  (``RESTRICT``; ``models_cases`` says why), and log rows are append-only (database triggers).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .models_base import (
     StatementSection,
     utcnow,
 )
+from .models_cases import CaseEventRow, CaseLoanRow, CaseRow
 from .models_finance import (
     Document,
     LoanFeeRow,
@@ -52,6 +55,9 @@ __all__ = [
     "NAMING_CONVENTION",
     "AuthSession",
     "Base",
+    "CaseEventRow",
+    "CaseLoanRow",
+    "CaseRow",
     "Consent",
     "ConsentScope",
     "CounselorGrant",

@@ -18,9 +18,11 @@ from datetime import datetime
 from typing import Generic, Literal, Protocol, TypeVar
 
 from xieshang.domain.errors import DomainError
+from xieshang.domain.evidence import LogEntry
 
 from .models import (
     AuthSession,
+    CaseRow,
     Consent,
     CounselorGrant,
     Document,
@@ -37,6 +39,15 @@ MAX_PAGE = 500
 DEFAULT_PAGE = 50
 
 ConflictKind = Literal["unique", "foreign_key", "check", "not_null", "other"]
+
+
+def case_log_id(case_id: int) -> str:
+    """The ``case_id`` a case's log entries carry (and hash): the decimal text of ``cases.id``.
+
+    >>> case_log_id(42)
+    '42'
+    """
+    return str(case_id)
 
 
 class ConflictError(Exception):
@@ -198,3 +209,51 @@ class IdempotencyRepository(Protocol):
     def add(self, row: IdempotencyRecord) -> IdempotencyRecord: ...
 
     def prune(self, *, before: datetime) -> int: ...
+
+
+class CaseRepository(Rows[CaseRow], Protocol):
+    """Cases and the loans they cover.  A case can be deleted only while its log is empty."""
+
+    def list_for_borrower(
+        self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CaseRow]: ...
+
+    def list_for_organisation(
+        self, organisation_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CaseRow]: ...
+
+    def add_loan(self, case_id: int, loan_id: int) -> None:
+        """Link a loan to the case (``ConflictError`` ``uq_case_loans_case_id_loan_id`` twice)."""
+        ...
+
+    def loan_ids(self, case_id: int) -> Sequence[int]:
+        """The case's loans, in the order they were linked."""
+        ...
+
+    def list_for_loan(self, loan_id: int) -> Sequence[CaseRow]:
+        """Every case (open or not) that covers the loan, oldest first."""
+        ...
+
+
+class CaseEventRepository(Protocol):
+    """A case's append-only evidence log: entries go in and come out as immutable ``LogEntry``
+    values; there is no update or delete (and the database refuses both)."""
+
+    def append(self, case_id: int, entry: LogEntry) -> LogEntry:
+        """Store the entry that follows the case's head.
+
+        ``entry.case_id`` must be ``case_log_id(case_id)`` (``ValueError`` otherwise: a
+        programming error).  An entry that does not continue the stored head (wrong ``seq`` or
+        ``prev_hash``: built on a stale head) raises ``ConflictError("other",
+        "case_events_chain")``; two transactions appending the same ``seq`` at once end in
+        ``ConflictError("unique", "uq_case_events_case_id_seq")`` for the later one.
+        """
+        ...
+
+    def list_for_case(self, case_id: int) -> tuple[LogEntry, ...]:
+        """The whole log in ``seq`` order (``verify_chain`` checks it)."""
+        ...
+
+    def head(self, case_id: int) -> LogEntry | None:
+        """The last entry, or ``None`` for an empty log."""
+        ...

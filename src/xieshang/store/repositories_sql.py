@@ -12,9 +12,15 @@ from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from xieshang.domain.evidence import LogEntry
+
+from .case_log import check_continues, event_entry, event_row
 from .models import (
     AuthSession,
     Base,
+    CaseEventRow,
+    CaseLoanRow,
+    CaseRow,
     Consent,
     CounselorGrant,
     Document,
@@ -336,3 +342,65 @@ class SqlIdempotencyRepository(_Table[IdempotencyRecord]):
             .execution_options(synchronize_session="fetch")
         )
         return int(getattr(result, "rowcount", 0))
+
+
+class SqlCaseRepository(_Rows[CaseRow]):
+    model = CaseRow
+
+    def list_for_borrower(
+        self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CaseRow]:
+        return self._page(select(CaseRow).where(CaseRow.borrower_id == borrower_id), limit, offset)
+
+    def list_for_organisation(
+        self, organisation_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CaseRow]:
+        query = select(CaseRow).where(CaseRow.lender_organisation_id == organisation_id)
+        return self._page(query, limit, offset)
+
+    def add_loan(self, case_id: int, loan_id: int) -> None:
+        self.session.add(CaseLoanRow(case_id=case_id, loan_id=loan_id))
+        self._flush()
+
+    def loan_ids(self, case_id: int) -> Sequence[int]:
+        query = select(CaseLoanRow.loan_id).where(CaseLoanRow.case_id == case_id)
+        return tuple(self.session.scalars(query.order_by(CaseLoanRow.id)))
+
+    def list_for_loan(self, loan_id: int) -> Sequence[CaseRow]:
+        query = (
+            select(CaseRow)
+            .join(CaseLoanRow, CaseLoanRow.case_id == CaseRow.id)
+            .where(CaseLoanRow.loan_id == loan_id)
+        )
+        return tuple(self.session.scalars(query.order_by(CaseRow.id)))
+
+
+class SqlCaseEventRepository:
+    """Rows are written and read, never handed out: callers only ever see ``LogEntry``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(self, case_id: int, entry: LogEntry) -> LogEntry:
+        check_continues(case_id, self.head(case_id), entry)
+        row = event_row(case_id, entry)
+        self.session.add(row)
+        with conflicts_translated():
+            self.session.flush()
+        self.session.expunge(row)  # no later flush can ever issue an UPDATE for it
+        return entry
+
+    def list_for_case(self, case_id: int) -> tuple[LogEntry, ...]:
+        query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+        rows = self.session.scalars(query.order_by(CaseEventRow.seq))
+        return tuple(event_entry(row) for row in rows)
+
+    def head(self, case_id: int) -> LogEntry | None:
+        query = (
+            select(CaseEventRow)
+            .where(CaseEventRow.case_id == case_id)
+            .order_by(CaseEventRow.seq.desc())
+            .limit(1)
+        )
+        row = self.session.scalar(query)
+        return None if row is None else event_entry(row)

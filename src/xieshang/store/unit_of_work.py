@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .repositories import (
     AuthSessionRepository,
+    CaseEventRepository,
+    CaseRepository,
     ConsentRepository,
     DocumentRepository,
     GrantRepository,
@@ -29,6 +31,8 @@ from .repositories import (
 )
 from .repositories_sql import (
     SqlAuthSessionRepository,
+    SqlCaseEventRepository,
+    SqlCaseRepository,
     SqlConsentRepository,
     SqlDocumentRepository,
     SqlGrantRepository,
@@ -75,6 +79,12 @@ class UnitOfWork(Protocol):
     @property
     def idempotency(self) -> IdempotencyRepository: ...
 
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def case_events(self) -> CaseEventRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -109,6 +119,8 @@ class SqlUnitOfWork:
     grants: SqlGrantRepository
     consents: SqlConsentRepository
     idempotency: SqlIdempotencyRepository
+    cases: SqlCaseRepository
+    case_events: SqlCaseEventRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self.session_factory = session_factory
@@ -137,6 +149,8 @@ class SqlUnitOfWork:
         self.grants = SqlGrantRepository(session)
         self.consents = SqlConsentRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
+        self.cases = SqlCaseRepository(session)
+        self.case_events = SqlCaseEventRepository(session)
         return self
 
     def __exit__(
