@@ -1,5 +1,5 @@
 """Restructuring vectors V-F5, V-F6, V-F7 (Apache Fineract end-to-end scenarios,
-/work/shared/reference/test-vectors.md) reproduced by Xieshang proposals.
+reference/test-vectors.md) reproduced by Xieshang proposals.
 
 Conventions, where ours and Fineract's differ:
 * Our new plans are monthly.  V-F7's loan pays every 15 days; we compare its amounts and its

@@ -23,7 +23,8 @@ from xieshang.domain.law import PLACEHOLDERS, RuleKind, select_regime
 from xieshang.domain.loan import LenderType
 
 D = Decimal
-REFERENCE = Path("/work/shared/reference")
+# The team's shared reference folder sits beside the project root (also in CI).
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 
 # reference/lpr.csv, copied by hand: the test fails if the shipped file drifts from it.
 REFERENCE_ROWS = [
