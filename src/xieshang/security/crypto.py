@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
 import re
 import secrets
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, overload
@@ -33,6 +31,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from xieshang.domain.errors import DomainError
+
+from .private_files import PRIVATE_MODE, create_once, too_open
 
 TOKEN_VERSION = 1
 KEY_BYTES = 32  # AES-256
@@ -298,7 +298,7 @@ class KeySettings(Protocol):
     def key_file(self) -> Path: ...
 
 
-KEY_FILE_MODE = 0o600
+KEY_FILE_MODE = PRIVATE_MODE
 
 
 def load_or_create_key_spec(settings: KeySettings) -> str:
@@ -315,42 +315,13 @@ def load_or_create_key_spec(settings: KeySettings) -> str:
         return spec
     path = settings.key_file
     if not path.exists():
-        _create_key_file(path, KeyRing.generate_spec())
+        create_once(path, (KeyRing.generate_spec() + "\n").encode("ascii"))
     return _read_key_file(path)
 
 
 def _read_key_file(path: Path) -> str:
-    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        # Like ssh: a key others can read is refused rather than trusted.
+    if too_open(path):
         raise KeyRingError("keyring.file_too_open", path=str(path))
     spec = path.read_text(encoding="ascii").strip()
     KeyRing.parse(spec)
     return spec
-
-
-def _create_key_file(path: Path, spec: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            os.chmod(temp, KEY_FILE_MODE)  # whatever the umask did
-            handle.write(spec + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        # link, not rename: if another process won the race, keep its key, not ours.
-        with contextlib.suppress(FileExistsError):
-            os.link(temp, path)
-        _fsync_dir(path.parent)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -31,11 +31,7 @@ permission is therefore the whole protection, which implies:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -49,8 +45,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from xieshang.domain.errors import DomainError
 
+from .private_files import PRIVATE_MODE, create_once, too_open
+
 KEY_FILE_NAME = "instance-ed25519.pem"
-KEY_FILE_MODE = 0o600
+KEY_FILE_MODE = PRIVATE_MODE
 KEY_ID_HEX = 16  # 64 bits of the public key's SHA-256: a label, not a security boundary
 
 Verifier = Callable[[bytes, bytes], bool]
@@ -156,7 +154,7 @@ def load_or_create_instance_key(settings: SigningSettings) -> InstanceKey:
 
 
 def _read_key_file(path: Path) -> InstanceKey:
-    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+    if too_open(path):
         raise SigningKeyError("signing.key_file_too_open", field="instance_key", path=str(path))
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -173,28 +171,4 @@ def _create_key_file(path: Path) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),  # the file mode is the protection: see the module doc
     )
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.chmod(temp, KEY_FILE_MODE)  # whatever the umask did
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # link, not rename: if another process won the race, keep its key, not ours.
-        with contextlib.suppress(FileExistsError):
-            os.link(temp, path)
-        _fsync_dir(path.parent)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    create_once(path, pem)

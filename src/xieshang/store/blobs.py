@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from xieshang.domain.errors import DomainError
+from xieshang.security.private_files import fsync_dir
 from xieshang.security.uploads import UploadRejected
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -47,17 +48,6 @@ class BlobRef:
 
     sha256: str
     size: int
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename or unlink in ``path`` durable (POSIX; Windows has no directory fsync)."""
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -135,7 +125,7 @@ class BlobStore:
         os.replace(tmp, target)  # atomic: readers see the old state or the whole new file
         if self._fsync:
             for folder in (target.parent, *created):
-                _fsync_dir(folder)
+                fsync_dir(folder)
         return ref
 
     def _make_dirs(self, folder: Path) -> list[Path]:
@@ -215,7 +205,7 @@ class BlobStore:
         except FileNotFoundError:
             return False
         if self._fsync:
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         return True
 
     def clean_temp(self, *, older_than_seconds: float = 3600.0) -> int:
