@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "security": {"domain"},
     "batch": {"domain", "data"},
     "store": {"domain", "data", "security"},
-    "documents": {"domain", "data", "i18n"},
+    "documents": {"domain", "data", "i18n", "present"},
     "services": {"domain", "data", "store", "documents", "batch", "security"},
     "i18n": set(),
     "present": {"domain", "i18n"},

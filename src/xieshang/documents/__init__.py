@@ -1,0 +1,1 @@
+"""Documents rendered from domain objects: letters, agreements, certificates, evidence bundles."""
