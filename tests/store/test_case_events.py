@@ -19,7 +19,12 @@ from xieshang.store.convert import new_loan_row
 from xieshang.store.engine import make_engine
 from xieshang.store.models import CaseRow, Organisation, OrganisationKind, Role, User
 from xieshang.store.repositories import ConflictError, case_log_id
-from xieshang.store.schema_version import current_revision, downgrade, upgrade_to_head
+from xieshang.store.schema_version import (
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade_to_head,
+)
 
 T0 = datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=UTC)
 
@@ -337,13 +342,13 @@ def test_0003_upgrades_from_0002_and_downgrades_back_with_its_triggers(db_url):
         assert current_revision(engine) == "0002"
         assert not CASE_TABLES & set(inspect(engine).get_table_names())
         assert trigger_names(engine) == set()
-        assert upgrade_to_head(engine) == "0003"
+        assert upgrade_to_head(engine) == head_revision()
         assert set(inspect(engine).get_table_names()) >= CASE_TABLES
         expected = (
             {"case_events_no_update", "case_events_no_delete"}
             if engine.dialect.name == "sqlite"
             else {"case_events_no_change", "case_events_no_truncate"}
         )
-        assert trigger_names(engine) == expected
+        assert trigger_names(engine) >= expected
     finally:
         engine.dispose()

@@ -21,18 +21,28 @@ from xieshang.domain.evidence import LogEntry
 
 from .case_log import check_continues, event_entry, event_row
 from .models import (
+    AgreementRow,
+    AgreementStatus,
     AuthSession,
     Base,
     CaseEventRow,
+    CaseLetterRow,
     CaseLoanRow,
+    CaseReceiptRow,
     CaseRow,
+    CollectionContactRow,
     Consent,
     CounselorGrant,
     Document,
     IdempotencyRecord,
+    LenderSettingsRow,
     LoanRow,
     LoginAttempt,
+    OfferRow,
+    OfferStatus,
     Organisation,
+    PaymentRow,
+    SignatureRow,
     StatementRow,
     User,
     normalise_email,
@@ -446,6 +456,89 @@ class FakeCaseEventRepository:
         return event_entry(rows[-1]) if rows else None
 
 
+class FakeOfferRepository(_FakeRows[OfferRow]):
+    model = OfferRow
+
+    def list_for_case(self, case_id: int) -> Sequence[OfferRow]:
+        return tuple(sorted(self._where(lambda o: o.case_id == case_id), key=lambda o: o.number))
+
+    def standing(self, case_id: int) -> OfferRow | None:
+        open_ = [o for o in self.list_for_case(case_id) if o.status == OfferStatus.OPEN.value]
+        return open_[-1] if open_ else None
+
+
+class FakeAgreementRepository(_FakeRows[AgreementRow]):
+    model = AgreementRow
+
+    def list_for_case(self, case_id: int) -> Sequence[AgreementRow]:
+        return tuple(self._where(lambda a: a.case_id == case_id))
+
+    def current(self, case_id: int) -> AgreementRow | None:
+        live = [a for a in self.list_for_case(case_id) if a.status != AgreementStatus.VOID.value]
+        return live[-1] if live else None
+
+
+class FakeSignatureRepository(_FakeTable[SignatureRow]):
+    model = SignatureRow
+
+    def list_for_agreement(self, agreement_id: int) -> Sequence[SignatureRow]:
+        return tuple(self._where(lambda s: s.agreement_id == agreement_id))
+
+
+class FakePaymentRepository(_FakeRows[PaymentRow]):
+    model = PaymentRow
+
+    def list_for_agreement(self, agreement_id: int) -> Sequence[PaymentRow]:
+        return tuple(self._where(lambda p: p.agreement_id == agreement_id))
+
+    def get_by_ref(self, agreement_id: int, external_ref: str) -> PaymentRow | None:
+        found = self._where(
+            lambda p: p.agreement_id == agreement_id and p.external_ref == external_ref
+        )
+        return found[0] if found else None
+
+
+class FakeReceiptRepository(_FakeTable[CaseReceiptRow]):
+    model = CaseReceiptRow
+
+    def list_for_case(self, case_id: int, kind: str | None = None) -> Sequence[CaseReceiptRow]:
+        return tuple(
+            self._where(lambda r: r.case_id == case_id and (kind is None or r.kind == kind))
+        )
+
+
+class FakeLetterRepository(_FakeRows[CaseLetterRow]):
+    model = CaseLetterRow
+
+    def get_for(self, case_id: int, kind: str, lang: str) -> CaseLetterRow | None:
+        found = self._where(lambda r: (r.case_id, r.kind, r.lang) == (case_id, kind, lang))
+        return found[0] if found else None
+
+    def list_for_case(self, case_id: int) -> Sequence[CaseLetterRow]:
+        return tuple(self._where(lambda r: r.case_id == case_id))
+
+
+class FakeCollectionContactRepository(_FakeRows[CollectionContactRow]):
+    model = CollectionContactRow
+
+    def list_for_borrower(
+        self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CollectionContactRow]:
+        return self._page(self._where(lambda c: c.borrower_id == borrower_id), limit, offset)
+
+    def all_for_borrower(self, borrower_id: int) -> Sequence[CollectionContactRow]:
+        mine = self._where(lambda c: c.borrower_id == borrower_id)
+        return tuple(sorted(mine, key=lambda c: (c.at, c.id)))
+
+
+class FakeLenderSettingsRepository(_FakeTable[LenderSettingsRow]):
+    model = LenderSettingsRow
+
+    def get(self, organisation_id: int) -> LenderSettingsRow | None:
+        found = self._where(lambda r: r.organisation_id == organisation_id)
+        return found[0] if found else None
+
+
 class FakeUnitOfWork:
     """The ``UnitOfWork`` contract in memory; reuse one instance across service calls."""
 
@@ -463,6 +556,14 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyRepository(self.memory)
         self.cases = FakeCaseRepository(self.memory)
         self.case_events = FakeCaseEventRepository(self.memory)
+        self.offers = FakeOfferRepository(self.memory)
+        self.agreements = FakeAgreementRepository(self.memory)
+        self.signatures = FakeSignatureRepository(self.memory)
+        self.payments = FakePaymentRepository(self.memory)
+        self.receipts = FakeReceiptRepository(self.memory)
+        self.letters = FakeLetterRepository(self.memory)
+        self.collection_contacts = FakeCollectionContactRepository(self.memory)
+        self.lender_settings = FakeLenderSettingsRepository(self.memory)
         self.committed = False
         self.commits = 0
         self._committed_state = self.memory.snapshot()

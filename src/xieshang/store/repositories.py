@@ -21,15 +21,23 @@ from xieshang.domain.errors import DomainError
 from xieshang.domain.evidence import LogEntry
 
 from .models import (
+    AgreementRow,
     AuthSession,
+    CaseLetterRow,
+    CaseReceiptRow,
     CaseRow,
+    CollectionContactRow,
     Consent,
     CounselorGrant,
     Document,
     IdempotencyRecord,
+    LenderSettingsRow,
     LoanRow,
     LoginAttempt,
+    OfferRow,
     Organisation,
+    PaymentRow,
+    SignatureRow,
     StatementRow,
     User,
 )
@@ -257,3 +265,63 @@ class CaseEventRepository(Protocol):
     def head(self, case_id: int) -> LogEntry | None:
         """The last entry, or ``None`` for an empty log."""
         ...
+
+
+class OfferRepository(Rows[OfferRow], Protocol):
+    def list_for_case(self, case_id: int) -> Sequence[OfferRow]:
+        """Every offer of the case, by number."""
+        ...
+
+    def standing(self, case_id: int) -> OfferRow | None:
+        """The open offer awaiting a reply, if any."""
+        ...
+
+
+class AgreementRepository(Rows[AgreementRow], Protocol):
+    def list_for_case(self, case_id: int) -> Sequence[AgreementRow]: ...
+
+    def current(self, case_id: int) -> AgreementRow | None:
+        """The case's latest agreement that is not void."""
+        ...
+
+
+class SignatureRepository(Protocol):
+    def add(self, row: SignatureRow) -> SignatureRow: ...
+
+    def list_for_agreement(self, agreement_id: int) -> Sequence[SignatureRow]: ...
+
+
+class PaymentRepository(Rows[PaymentRow], Protocol):
+    def list_for_agreement(self, agreement_id: int) -> Sequence[PaymentRow]:
+        """Payments in the order they were recorded."""
+        ...
+
+    def get_by_ref(self, agreement_id: int, external_ref: str) -> PaymentRow | None: ...
+
+
+class ReceiptRepository(Protocol):
+    def add(self, row: CaseReceiptRow) -> CaseReceiptRow: ...
+
+    def list_for_case(self, case_id: int, kind: str | None = None) -> Sequence[CaseReceiptRow]: ...
+
+
+class LetterRepository(Rows[CaseLetterRow], Protocol):
+    def get_for(self, case_id: int, kind: str, lang: str) -> CaseLetterRow | None: ...
+
+    def list_for_case(self, case_id: int) -> Sequence[CaseLetterRow]: ...
+
+
+class CollectionContactRepository(Rows[CollectionContactRow], Protocol):
+    def list_for_borrower(
+        self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CollectionContactRow]:
+        """The borrower's records, oldest contact first."""
+        ...
+
+    def all_for_borrower(self, borrower_id: int) -> Sequence[CollectionContactRow]: ...
+
+
+class LenderSettingsRepository(Protocol):
+    def get(self, organisation_id: int) -> LenderSettingsRow | None: ...
+
+    def add(self, row: LenderSettingsRow) -> LenderSettingsRow: ...

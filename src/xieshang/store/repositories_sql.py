@@ -16,18 +16,28 @@ from xieshang.domain.evidence import LogEntry
 
 from .case_log import check_continues, event_entry, event_row
 from .models import (
+    AgreementRow,
+    AgreementStatus,
     AuthSession,
     Base,
     CaseEventRow,
+    CaseLetterRow,
     CaseLoanRow,
+    CaseReceiptRow,
     CaseRow,
+    CollectionContactRow,
     Consent,
     CounselorGrant,
     Document,
     IdempotencyRecord,
+    LenderSettingsRow,
     LoanRow,
     LoginAttempt,
+    OfferRow,
+    OfferStatus,
     Organisation,
+    PaymentRow,
+    SignatureRow,
     StatementRow,
     User,
     normalise_email,
@@ -404,3 +414,115 @@ class SqlCaseEventRepository:
         )
         row = self.session.scalar(query)
         return None if row is None else event_entry(row)
+
+
+class _SqlWriteOnce(_Table[Any]):
+    def add(self, row: Any) -> Any:
+        super().add(row)
+        self.session.expunge(row)
+        return row
+
+
+class SqlOfferRepository(_Rows[OfferRow]):
+    model = OfferRow
+
+    def list_for_case(self, case_id: int) -> Sequence[OfferRow]:
+        query = select(OfferRow).where(OfferRow.case_id == case_id).order_by(OfferRow.number)
+        return tuple(self.session.scalars(query))
+
+    def standing(self, case_id: int) -> OfferRow | None:
+        query = select(OfferRow).where(
+            OfferRow.case_id == case_id, OfferRow.status == OfferStatus.OPEN.value
+        )
+        return self.session.scalar(query.order_by(OfferRow.number.desc()).limit(1))
+
+
+class SqlAgreementRepository(_Rows[AgreementRow]):
+    model = AgreementRow
+
+    def list_for_case(self, case_id: int) -> Sequence[AgreementRow]:
+        query = select(AgreementRow).where(AgreementRow.case_id == case_id)
+        return tuple(self.session.scalars(query.order_by(AgreementRow.id)))
+
+    def current(self, case_id: int) -> AgreementRow | None:
+        query = select(AgreementRow).where(
+            AgreementRow.case_id == case_id,
+            AgreementRow.status != AgreementStatus.VOID.value,
+        )
+        return self.session.scalar(query.order_by(AgreementRow.id.desc()).limit(1))
+
+
+class SqlSignatureRepository(_SqlWriteOnce):
+    model = SignatureRow
+
+    def list_for_agreement(self, agreement_id: int) -> Sequence[SignatureRow]:
+        query = select(SignatureRow).where(SignatureRow.agreement_id == agreement_id)
+        return tuple(self.session.scalars(query.order_by(SignatureRow.id)))
+
+
+class SqlPaymentRepository(_Rows[PaymentRow]):
+    model = PaymentRow
+
+    def add(self, row: PaymentRow) -> PaymentRow:
+        super().add(row)
+        self.session.expunge(row)
+        return row
+
+    def list_for_agreement(self, agreement_id: int) -> Sequence[PaymentRow]:
+        query = select(PaymentRow).where(PaymentRow.agreement_id == agreement_id)
+        return tuple(self.session.scalars(query.order_by(PaymentRow.id)))
+
+    def get_by_ref(self, agreement_id: int, external_ref: str) -> PaymentRow | None:
+        query = select(PaymentRow).where(
+            PaymentRow.agreement_id == agreement_id, PaymentRow.external_ref == external_ref
+        )
+        return self.session.scalar(query)
+
+
+class SqlReceiptRepository(_SqlWriteOnce):
+    model = CaseReceiptRow
+
+    def list_for_case(self, case_id: int, kind: str | None = None) -> Sequence[CaseReceiptRow]:
+        query = select(CaseReceiptRow).where(CaseReceiptRow.case_id == case_id)
+        if kind is not None:
+            query = query.where(CaseReceiptRow.kind == kind)
+        return tuple(self.session.scalars(query.order_by(CaseReceiptRow.id)))
+
+
+class SqlLetterRepository(_Rows[CaseLetterRow]):
+    model = CaseLetterRow
+
+    def get_for(self, case_id: int, kind: str, lang: str) -> CaseLetterRow | None:
+        query = select(CaseLetterRow).where(
+            CaseLetterRow.case_id == case_id,
+            CaseLetterRow.kind == kind,
+            CaseLetterRow.lang == lang,
+        )
+        return self.session.scalar(query)
+
+    def list_for_case(self, case_id: int) -> Sequence[CaseLetterRow]:
+        query = select(CaseLetterRow).where(CaseLetterRow.case_id == case_id)
+        return tuple(self.session.scalars(query.order_by(CaseLetterRow.id)))
+
+
+class SqlCollectionContactRepository(_Rows[CollectionContactRow]):
+    model = CollectionContactRow
+
+    def _mine(self, borrower_id: int) -> Any:
+        return select(CollectionContactRow).where(CollectionContactRow.borrower_id == borrower_id)
+
+    def list_for_borrower(
+        self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> Page[CollectionContactRow]:
+        return self._page(self._mine(borrower_id), limit, offset)
+
+    def all_for_borrower(self, borrower_id: int) -> Sequence[CollectionContactRow]:
+        query = self._mine(borrower_id).order_by(CollectionContactRow.at, CollectionContactRow.id)
+        return tuple(self.session.scalars(query))
+
+
+class SqlLenderSettingsRepository(_Table[LenderSettingsRow]):
+    model = LenderSettingsRow
+
+    def get(self, organisation_id: int) -> LenderSettingsRow | None:
+        return self.session.get(LenderSettingsRow, organisation_id)

@@ -16,30 +16,46 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .repositories import (
+    AgreementRepository,
     AuthSessionRepository,
     CaseEventRepository,
     CaseRepository,
+    CollectionContactRepository,
     ConsentRepository,
     DocumentRepository,
     GrantRepository,
     IdempotencyRepository,
+    LenderSettingsRepository,
+    LetterRepository,
     LoanRepository,
     LoginAttemptRepository,
+    OfferRepository,
     OrganisationRepository,
+    PaymentRepository,
+    ReceiptRepository,
+    SignatureRepository,
     StatementRepository,
     UserRepository,
 )
 from .repositories_sql import (
+    SqlAgreementRepository,
     SqlAuthSessionRepository,
     SqlCaseEventRepository,
     SqlCaseRepository,
+    SqlCollectionContactRepository,
     SqlConsentRepository,
     SqlDocumentRepository,
     SqlGrantRepository,
     SqlIdempotencyRepository,
+    SqlLenderSettingsRepository,
+    SqlLetterRepository,
     SqlLoanRepository,
     SqlLoginAttemptRepository,
+    SqlOfferRepository,
     SqlOrganisationRepository,
+    SqlPaymentRepository,
+    SqlReceiptRepository,
+    SqlSignatureRepository,
     SqlStatementRepository,
     SqlUserRepository,
     conflicts_translated,
@@ -85,6 +101,30 @@ class UnitOfWork(Protocol):
     @property
     def case_events(self) -> CaseEventRepository: ...
 
+    @property
+    def offers(self) -> OfferRepository: ...
+
+    @property
+    def agreements(self) -> AgreementRepository: ...
+
+    @property
+    def signatures(self) -> SignatureRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def receipts(self) -> ReceiptRepository: ...
+
+    @property
+    def letters(self) -> LetterRepository: ...
+
+    @property
+    def collection_contacts(self) -> CollectionContactRepository: ...
+
+    @property
+    def lender_settings(self) -> LenderSettingsRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -121,6 +161,14 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotencyRepository
     cases: SqlCaseRepository
     case_events: SqlCaseEventRepository
+    offers: SqlOfferRepository
+    agreements: SqlAgreementRepository
+    signatures: SqlSignatureRepository
+    payments: SqlPaymentRepository
+    receipts: SqlReceiptRepository
+    letters: SqlLetterRepository
+    collection_contacts: SqlCollectionContactRepository
+    lender_settings: SqlLenderSettingsRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self.session_factory = session_factory
@@ -151,6 +199,14 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(session)
         self.cases = SqlCaseRepository(session)
         self.case_events = SqlCaseEventRepository(session)
+        self.offers = SqlOfferRepository(session)
+        self.agreements = SqlAgreementRepository(session)
+        self.signatures = SqlSignatureRepository(session)
+        self.payments = SqlPaymentRepository(session)
+        self.receipts = SqlReceiptRepository(session)
+        self.letters = SqlLetterRepository(session)
+        self.collection_contacts = SqlCollectionContactRepository(session)
+        self.lender_settings = SqlLenderSettingsRepository(session)
         return self
 
     def __exit__(
