@@ -4,23 +4,18 @@ and consented lender staff can see a loan."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from store.conftest import _postgres_database, postgres_url  # noqa: F401  (fixtures)
 from support.data_world import NOW, make_container, make_world
+from support.loan_inputs import EXAMPLES, example, loan_input
 from xieshang.domain.errors import DomainError
 from xieshang.services import sharing
 from xieshang.services.loans import (
-    FeeInput,
-    LoanInput,
-    RowInput,
     create_loan,
     delete_loan,
     get_loan,
@@ -31,39 +26,7 @@ from xieshang.services.loans import (
 from xieshang.services.planning import check_loan
 from xieshang.services.situation import read_loan
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "loans"
 TODAY = local_today(NOW)
-
-
-def example(name: str) -> dict[str, Any]:
-    text = (EXAMPLES / name).read_text(encoding="utf-8")
-    return tomllib.loads(text, parse_float=Decimal)["loan"]
-
-
-def loan_input(raw: dict[str, Any], **changes: Any) -> LoanInput:
-    """The API's plain values for a ``[loan]`` table (what a client would send)."""
-    fields = {k: v for k, v in raw.items() if k not in ("id", "fees", "rows")}
-    for key in ("principal", "annual_rate", "deducted_interest", "overdue_rate", "default_charge"):
-        if key in fields:
-            fields[key] = str(fields[key])
-    fees = tuple(
-        FeeInput(
-            amount=str(f["amount"]), timing=f["timing"], kind=f.get("kind", "fee"), on=f.get("on")
-        )
-        for f in raw.get("fees", [])
-    )
-    rows = tuple(
-        RowInput(
-            due_date=r["due_date"],
-            payment=str(r["payment"]),
-            principal=str(r["principal"]),
-            balance=str(r["balance"]),
-            interest=str(r.get("interest", "0")),
-            fee=str(r.get("fee", "0")),
-        )
-        for r in raw.get("rows", [])
-    )
-    return LoanInput(**{**fields, "fees": fees, "rows": rows, **changes})
 
 
 @pytest.fixture
