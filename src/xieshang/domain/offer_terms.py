@@ -111,8 +111,16 @@ def _field_value(kind: str, name: str, annotation: str, value: object) -> object
             raise DomainError(
                 "proposal.holiday_interest_unknown", field=name, value=str(value)
             ) from None
-    if "Decimal" in annotation and value is not None and not isinstance(value, str | int | Decimal):
-        raise DomainError("offer.bad_field_type", field=name, kind=kind)
+    if "Decimal" in annotation and value is not None:
+        if isinstance(value, str):  # JSON carries exact amounts and fractions as strings
+            try:
+                value = Decimal(value.strip())
+            except ArithmeticError:
+                raise DomainError("amount.not_a_number", field=name, value=value) from None
+            if not value.is_finite():
+                raise DomainError("amount.not_a_number", field=name, value=str(value))
+        elif not isinstance(value, int | Decimal):
+            raise DomainError("offer.bad_field_type", field=name, kind=kind)
     if annotation in ("WaiverTarget", "str") and not isinstance(value, str):
         raise DomainError("offer.bad_field_type", field=name, kind=kind)
     return value
