@@ -41,6 +41,20 @@ STATUS_BY_CODE: dict[str, int] = {
     "organisation.name_taken": 409,
     "totp.already_enabled": 409,
     "totp.not_enrolled": 409,
+    # A move the case's state or turn does not allow: the request was fine, the moment is not.
+    "case.illegal_transition": 409,
+    "case.wrong_party": 409,
+    "case.not_your_turn": 409,
+    "case.cannot_accept_own_offer": 409,
+    "case.already_signed": 409,
+    "case.no_standing_offer": 409,
+    "case.changed_concurrently": 409,
+    "case.loan_in_open_case": 409,
+    "agreement.not_awaiting_signatures": 409,
+    # Beyond the organisation's policy without the approver's role; a failed password/TOTP
+    # re-entry at signing is 403, not 401: the session stays valid, the act is refused.
+    "policy.approval_required": 403,
+    "signature.reentry_failed": 403,
 }
 STATUS_BY_FAMILY: dict[str, int] = {
     "state": 409,
