@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import string
 import struct
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -83,6 +84,62 @@ def label(key: str, lang: str, **params: Any) -> str:
     raise LookupError(f"no catalog entry for the document label {key!r}")
 
 
+_CN_NUMERALS = "一二三四五六七八九十"
+
+
+def section_heading(n: int, title: str, lang: str) -> str:
+    """A numbered section heading: ``一、涉及的借款`` / ``1. The loans``.
+
+    >>> section_heading(2, "还款规则", "zh"), section_heading(12, "Notes", "en")
+    ('二、还款规则', '12. Notes')
+    """
+    if normalize_lang(lang) == "zh" and 1 <= n <= len(_CN_NUMERALS):
+        return f"{_CN_NUMERALS[n - 1]}、{title}"
+    return f"{n}. {title}"
+
+
+def item_number(section: int, n: int, lang: str) -> str:
+    """The number of item ``n`` inside section ``section``: ``2.`` / ``3.2``.
+
+    >>> item_number(3, 2, "zh"), item_number(3, 2, "en")
+    ('2.', '3.2')
+    """
+    return f"{n}." if normalize_lang(lang) == "zh" else f"{section}.{n}"
+
+
+def display_width(value: str) -> int:
+    """Columns a string takes in a monospaced terminal: wide (CJK) characters count two.
+
+    >>> display_width("合计"), display_width("1,234.00")
+    (4, 8)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> str:
+    """Rows as aligned plain-text columns (two spaces apart), a rule under the header; the
+    columns flagged in ``right`` are right-aligned (amounts).
+
+    >>> print(text_table(["期", "金额"], [["1", "9.50"], ["2", "10.00"]], [True, True]))
+    期   金额
+    ---------
+     1   9.50
+     2  10.00
+    """
+    table = [list(header), *[list(r) for r in rows]]
+    widths = [max(display_width(r[i]) for r in table) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for cell, width, flush_right in zip(cells, widths, right, strict=True):
+            pad = " " * (width - display_width(cell))
+            out.append(pad + cell if flush_right else cell + pad)
+        return "  ".join(out).rstrip()
+
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    return "\n".join([line(table[0]), rule, *(line(r) for r in table[1:])])
+
+
 def page_counter_css(lang: str) -> str:
     """The footer's CSS ``content`` value from the catalog's ``doc_page_of`` label.
 
@@ -119,6 +176,16 @@ def _day(context: jinja2.runtime.Context, day: date | None) -> str:
     return "" if day is None else date_text(day, context.get("lang", "zh"))
 
 
+@jinja2.pass_context
+def _heading(context: jinja2.runtime.Context, n: int, title: str) -> str:
+    return section_heading(n, title, context.get("lang", "zh"))
+
+
+@jinja2.pass_context
+def _item_no(context: jinja2.runtime.Context, section: int, n: int) -> str:
+    return item_number(section, n, context.get("lang", "zh"))
+
+
 def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith(".txt.j2")
 
@@ -138,6 +205,8 @@ def template_env() -> jinja2.Environment:
     env.globals["t"] = _t
     env.globals["page_counter_css"] = lambda lang: Markup(page_counter_css(lang))
     env.globals["font_stack"] = Markup(FONT_STACK)
+    env.globals["heading"] = _heading
+    env.globals["item_no"] = _item_no
     filters: Mapping[str, Callable[..., str]] = {
         "t": _t,
         "money": money_text,
