@@ -56,6 +56,11 @@ STATUS_BY_CODE: dict[str, int] = {
     # re-entry at signing is 403, not 401: the session stays valid, the act is refused.
     "policy.approval_required": 403,
     "signature.reentry_failed": 403,
+    # Payments are taken only under a sealed agreement in repayment; a reused reference with
+    # other details is a conflict with the payment already recorded.
+    "payment.no_sealed_agreement": 409,
+    "payment.case_not_repaying": 409,
+    "payment.reference_conflict": 409,
 }
 STATUS_BY_FAMILY: dict[str, int] = {
     "state": 409,
