@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
 from xieshang.domain.errors import DomainError
 from xieshang.i18n import message, normalize_lang
 
-from . import apr_cmd, plan_cmd, schedule_cmd, service_cmds
+from . import agreement_cmd, apr_cmd, keys_cmd, plan_cmd, schedule_cmd, service_cmds
 
 app = typer.Typer(
     name="xieshang",
@@ -36,6 +36,8 @@ app.command("serve")(service_cmds.serve)
 app.add_typer(service_cmds.db_app, name="db")
 app.command("demo")(service_cmds.demo)
 app.add_typer(service_cmds.user_app, name="user")
+app.add_typer(agreement_cmd.agreement_app, name="agreement")
+app.add_typer(keys_cmd.keys_app, name="keys")
 
 EXIT_BAD_INPUT = 2
 
@@ -80,7 +82,10 @@ def run(argv: list[str] | None = None) -> int:
         args = ["--help"]
     code = 0
     try:
-        app(args=args, prog_name="xieshang", standalone_mode=False)
+        # Outside standalone mode click returns a command's ``typer.Exit(code)`` as the value.
+        result = app(args=args, prog_name="xieshang", standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):
+            code = result
     except DomainError as exc:
         typer.echo(message(exc.code, lang, field=exc.field, **dict(exc.params)), err=True)
         code = EXIT_BAD_INPUT

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -65,6 +66,28 @@ def _raw_public(public: Ed25519PublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+def fingerprint_of_raw_public_key(raw: bytes) -> str:
+    """The SHA-256 of the 32 raw public key bytes, in hex: what a party keeps to recognise the
+    key later (``key_id`` is its first 16 characters).
+
+    >>> fingerprint_of_raw_public_key(bytes(32))[:16]
+    '66687aadf862bd77'
+    """
+    return hashlib.sha256(raw).hexdigest()
+
+
+def raw_public_key_from_pem(pem: str) -> bytes:
+    """The 32 raw bytes of an Ed25519 public key given as PEM; anything else raises
+    ``signing.public_key_invalid``."""
+    try:
+        public = serialization.load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm):
+        raise SigningKeyError("signing.public_key_invalid", field="public_key") from None
+    if not isinstance(public, Ed25519PublicKey):
+        raise SigningKeyError("signing.public_key_invalid", field="public_key")
+    return _raw_public(public)
+
+
 def _verifier_for(public: Ed25519PublicKey) -> Verifier:
     def verify(message: bytes, signature: bytes) -> bool:
         if not isinstance(message, bytes) or not isinstance(signature, bytes):
@@ -87,7 +110,7 @@ class InstanceKey:
         self._private = private
         self._public = private.public_key()
         # Stable for the key's life: the same key always has the same id.
-        self.key_id = hashlib.sha256(_raw_public(self._public)).hexdigest()[:KEY_ID_HEX]
+        self.key_id = self.fingerprint[:KEY_ID_HEX]
 
     def sign(self, message: bytes) -> bytes:
         """The 64-byte Ed25519 signature of ``message`` (deterministic for a given key)."""
@@ -102,6 +125,21 @@ class InstanceKey:
     def verifier(self) -> Verifier:
         """``verify(message, signature) -> bool`` under this key's public half."""
         return _verifier_for(self._public)
+
+    @property
+    def raw_public_key(self) -> bytes:
+        """The 32 raw bytes of the public key."""
+        return _raw_public(self._public)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the raw public key, 64 hex digits (``key_id`` is its first 16)."""
+        return fingerprint_of_raw_public_key(self.raw_public_key)
+
+    def sign_certificate(self, builder: x509.CertificateBuilder) -> x509.Certificate:
+        """``builder`` signed with this key (Ed25519 takes no separate hash): the seal's
+        self-signed certificate is made here so that the private key never leaves this object."""
+        return builder.sign(self._private, None)
 
     def __repr__(self) -> str:  # never the key material
         return f"InstanceKey(key_id={self.key_id!r})"
@@ -118,13 +156,7 @@ def public_verifier(pem: str) -> Verifier:
     ...
     xieshang.security.signing.SigningKeyError: signing.public_key_invalid [public_key]
     """
-    try:
-        public = serialization.load_pem_public_key(pem.encode("ascii"))
-    except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm):
-        raise SigningKeyError("signing.public_key_invalid", field="public_key") from None
-    if not isinstance(public, Ed25519PublicKey):
-        raise SigningKeyError("signing.public_key_invalid", field="public_key")
-    return _verifier_for(public)
+    return _verifier_for(Ed25519PublicKey.from_public_bytes(raw_public_key_from_pem(pem)))
 
 
 # -- the key's home ------------------------------------------------------------------------------
@@ -150,6 +182,15 @@ def load_or_create_instance_key(settings: SigningSettings) -> InstanceKey:
     path = instance_key_path(settings)
     if not path.exists():
         _create_key_file(path)
+    return _read_key_file(path)
+
+
+def load_instance_key(settings: SigningSettings) -> InstanceKey | None:
+    """The instance key from ``data_dir`` if its file exists, else ``None``: never creates one
+    (checking a seal must not mint a new key that then looks like "the instance's")."""
+    path = instance_key_path(settings)
+    if not path.exists():
+        return None
     return _read_key_file(path)
 
 
