@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xieshang.documents.letters import (
-    REQUEST_LETTER,
     MAX_TITLE_CHARS,
+    REQUEST_LETTER,
     Letter,
     clean_text,
     edited_letter,
