@@ -29,6 +29,7 @@ from xieshang.documents.agreement import (
     agreement_text,
     consent_text,
 )
+from xieshang.documents.render import label
 from xieshang.domain.agreement import schedule_from_record, schedule_record
 from xieshang.domain.case_state import Action, CaseState, Party, transition
 from xieshang.domain.errors import DomainError
@@ -115,6 +116,9 @@ def _doc(
                 summary=outcome.summary,
             )
         )
+    licence = (
+        None if org is None or not org.licence_type else label(f"lt_{org.licence_type}", lang)
+    )
     return AgreementDoc(
         ref=_ref(case, offer),
         round=case.round,
@@ -123,7 +127,9 @@ def _doc(
         borrower=PartyLine(name="" if borrower is None else borrower.display_name),
         lender=PartyLine(
             name=counterparty_name(uow, case),
-            detail=None if org is None else org.licence_type,
+            detail=None
+            if org is None or not org.licence_type
+            else label(f"lt_{org.licence_type}", lang),
             external=case.external_platform is not None,
         ),
         loans=tuple(lines),
