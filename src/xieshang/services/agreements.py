@@ -116,9 +116,7 @@ def _doc(
                 summary=outcome.summary,
             )
         )
-    licence = (
-        None if org is None or not org.licence_type else label(f"lt_{org.licence_type}", lang)
-    )
+    licence = None if org is None or not org.licence_type else label(f"lt_{org.licence_type}", lang)
     return AgreementDoc(
         ref=_ref(case, offer),
         round=case.round,
@@ -127,9 +125,7 @@ def _doc(
         borrower=PartyLine(name="" if borrower is None else borrower.display_name),
         lender=PartyLine(
             name=counterparty_name(uow, case),
-            detail=None
-            if org is None or not org.licence_type
-            else label(f"lt_{org.licence_type}", lang),
+            detail=licence,
             external=case.external_platform is not None,
         ),
         loans=tuple(lines),
