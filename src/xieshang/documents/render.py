@@ -38,7 +38,9 @@ from xieshang.i18n import catalog, message, normalize_lang, text
 from xieshang.present.numbers import percent, yuan
 
 CJK_FONT = "WenQuanYi Micro Hei"
-FONT_STACK = f'"{CJK_FONT}", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "DejaVu Sans", "Symbola", sans-serif'
+FONT_STACK = (
+    f'"{CJK_FONT}", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "DejaVu Sans", "Symbola", sans-serif'
+)
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
