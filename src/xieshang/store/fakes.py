@@ -25,6 +25,7 @@ from .models import (
     AgreementStatus,
     AuthSession,
     Base,
+    CalendarFeedRow,
     CaseEventRow,
     CaseLetterRow,
     CaseLoanRow,
@@ -539,6 +540,16 @@ class FakeLenderSettingsRepository(_FakeTable[LenderSettingsRow]):
         return found[0] if found else None
 
 
+class FakeCalendarFeedRepository(_FakeRows[CalendarFeedRow]):
+    model = CalendarFeedRow
+
+    def get_for_user(self, user_id: int) -> CalendarFeedRow | None:
+        return next(iter(self._where(lambda f: f.user_id == user_id)), None)
+
+    def get_by_token_hash(self, token_hash: str) -> CalendarFeedRow | None:
+        return next(iter(self._where(lambda f: f.token_hash == token_hash)), None)
+
+
 class FakeUnitOfWork:
     """The ``UnitOfWork`` contract in memory; reuse one instance across service calls."""
 
@@ -564,6 +575,7 @@ class FakeUnitOfWork:
         self.letters = FakeLetterRepository(self.memory)
         self.collection_contacts = FakeCollectionContactRepository(self.memory)
         self.lender_settings = FakeLenderSettingsRepository(self.memory)
+        self.calendar_feeds = FakeCalendarFeedRepository(self.memory)
         self.committed = False
         self.commits = 0
         self._committed_state = self.memory.snapshot()

@@ -39,6 +39,7 @@ from .models_base import (
     utcnow,
 )
 from .models_cases import CaseEventRow, CaseLoanRow, CaseRow
+from .models_feeds import CalendarFeedRow
 from .models_finance import (
     Document,
     LoanFeeRow,
@@ -73,6 +74,7 @@ __all__ = [
     "AgreementStatus",
     "AuthSession",
     "Base",
+    "CalendarFeedRow",
     "CaseEventRow",
     "CaseLetterRow",
     "CaseLoanRow",

@@ -23,6 +23,7 @@ from xieshang.domain.evidence import LogEntry
 from .models import (
     AgreementRow,
     AuthSession,
+    CalendarFeedRow,
     CaseLetterRow,
     CaseReceiptRow,
     CaseRow,
@@ -325,3 +326,9 @@ class LenderSettingsRepository(Protocol):
     def get(self, organisation_id: int) -> LenderSettingsRow | None: ...
 
     def add(self, row: LenderSettingsRow) -> LenderSettingsRow: ...
+
+
+class CalendarFeedRepository(Rows[CalendarFeedRow], Protocol):
+    def get_for_user(self, user_id: int) -> CalendarFeedRow | None: ...
+
+    def get_by_token_hash(self, token_hash: str) -> CalendarFeedRow | None: ...

@@ -20,6 +20,7 @@ from .models import (
     AgreementStatus,
     AuthSession,
     Base,
+    CalendarFeedRow,
     CaseEventRow,
     CaseLetterRow,
     CaseLoanRow,
@@ -526,3 +527,16 @@ class SqlLenderSettingsRepository(_Table[LenderSettingsRow]):
 
     def get(self, organisation_id: int) -> LenderSettingsRow | None:
         return self.session.get(LenderSettingsRow, organisation_id)
+
+
+class SqlCalendarFeedRepository(_Rows[CalendarFeedRow]):
+    model = CalendarFeedRow
+
+    def get_for_user(self, user_id: int) -> CalendarFeedRow | None:
+        return self.session.scalar(
+            select(CalendarFeedRow).where(CalendarFeedRow.user_id == user_id)
+        )
+
+    def get_by_token_hash(self, token_hash: str) -> CalendarFeedRow | None:
+        query = select(CalendarFeedRow).where(CalendarFeedRow.token_hash == token_hash)
+        return self.session.scalar(query)

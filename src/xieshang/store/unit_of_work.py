@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .repositories import (
     AgreementRepository,
     AuthSessionRepository,
+    CalendarFeedRepository,
     CaseEventRepository,
     CaseRepository,
     CollectionContactRepository,
@@ -40,6 +41,7 @@ from .repositories import (
 from .repositories_sql import (
     SqlAgreementRepository,
     SqlAuthSessionRepository,
+    SqlCalendarFeedRepository,
     SqlCaseEventRepository,
     SqlCaseRepository,
     SqlCollectionContactRepository,
@@ -125,6 +127,9 @@ class UnitOfWork(Protocol):
     @property
     def lender_settings(self) -> LenderSettingsRepository: ...
 
+    @property
+    def calendar_feeds(self) -> CalendarFeedRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -169,6 +174,7 @@ class SqlUnitOfWork:
     letters: SqlLetterRepository
     collection_contacts: SqlCollectionContactRepository
     lender_settings: SqlLenderSettingsRepository
+    calendar_feeds: SqlCalendarFeedRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self.session_factory = session_factory
@@ -207,6 +213,7 @@ class SqlUnitOfWork:
         self.letters = SqlLetterRepository(session)
         self.collection_contacts = SqlCollectionContactRepository(session)
         self.lender_settings = SqlLenderSettingsRepository(session)
+        self.calendar_feeds = SqlCalendarFeedRepository(session)
         return self
 
     def __exit__(
