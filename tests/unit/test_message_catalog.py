@@ -26,7 +26,7 @@ CATALOG = SRC / "i18n" / "messages.toml"
 LEGAL_RULES = SRC / "data" / "legal_rules.toml"
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-FILE_NAME = re.compile(r"\.(csv|toml|json|py|md|txt|po|mo|html|pdf|sqlite|db)$")
+FILE_NAME = re.compile(r"\.(csv|toml|json|jsonl|py|md|txt|po|mo|html|pdf|pem|sig|zip|sqlite|db)$")
 SECTIONS = ("messages", "fields", "ui")
 LANGS = ("zh", "en")
 
