@@ -10,9 +10,11 @@ from xieshang import __version__
 
 from . import (
     routes_admin,
+    routes_agreements,
     routes_auth,
     routes_calc,
     routes_documents,
+    routes_letters,
     routes_loans,
     routes_plans,
     routes_sharing,
@@ -47,6 +49,8 @@ def create_app(container: Any = None) -> FastAPI:
     app.include_router(routes_plans.router)
     app.include_router(routes_sharing.router)
     app.include_router(routes_calc.router)
+    app.include_router(routes_agreements.router)
+    app.include_router(routes_letters.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

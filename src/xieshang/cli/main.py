@@ -19,7 +19,16 @@ except ImportError:  # pragma: no cover
 from xieshang.domain.errors import DomainError
 from xieshang.i18n import message, normalize_lang
 
-from . import agreement_cmd, apr_cmd, evidence_cmd, keys_cmd, plan_cmd, schedule_cmd, service_cmds
+from . import (
+    agreement_case_cmd,
+    agreement_cmd,
+    apr_cmd,
+    evidence_cmd,
+    keys_cmd,
+    plan_cmd,
+    schedule_cmd,
+    service_cmds,
+)
 
 app = typer.Typer(
     name="xieshang",
@@ -39,6 +48,7 @@ app.add_typer(service_cmds.user_app, name="user")
 app.add_typer(agreement_cmd.agreement_app, name="agreement")
 app.add_typer(keys_cmd.keys_app, name="keys")
 app.add_typer(evidence_cmd.evidence_app, name="evidence")
+app.add_typer(agreement_case_cmd.case_app, name="case")
 
 EXIT_BAD_INPUT = 2
 
