@@ -58,6 +58,15 @@ def for_owner(w: World) -> str:
 
 OWNER = frozenset({"owner"})
 OWNER_AND_LENDER = frozenset({"owner", "consented_agent"})
+CONTACT_ORG = "Quick Cash"
+# A call at 23:10 China time: flagged (quiet hours), so a complaint can be drafted.
+CONTACT = {
+    "at": "2026-03-01T23:10:00+08:00",
+    "organisation": CONTACT_ORG,
+    "channel": "call",
+    "contacted": "debtor",
+    "caller": "Agent 042",
+}
 UPLOAD = {
     "files": lambda: {"file": ("合同.pdf", PDF, "application/pdf")},
     "data": {"kind": "contract"},
@@ -127,12 +136,47 @@ MATRIX: tuple[Call, ...] = (
     Call(
         "GET", "/api/plan", OWNER_AND_LENDER, _request("GET", lambda w: f"/api/plan?{for_owner(w)}")
     ),
+    # The conduct log is the borrower's evidence against collectors: lender staff never see it,
+    # even with consent for every scope.
+    Call(
+        "GET",
+        "/api/conduct/contacts",
+        OWNER,
+        _request("GET", lambda w: f"/api/conduct/contacts?{for_owner(w)}"),
+    ),
+    Call(
+        "POST",
+        "/api/conduct/contacts",
+        OWNER,
+        _request("POST", lambda w: f"/api/conduct/contacts?{for_owner(w)}", json=CONTACT),
+    ),
+    Call(
+        "GET",
+        "/api/conduct/review",
+        OWNER,
+        _request("GET", lambda w: f"/api/conduct/review?{for_owner(w)}"),
+    ),
+    Call(
+        "GET",
+        "/api/conduct/complaint",
+        OWNER,
+        _request(
+            "GET",
+            lambda w: f"/api/conduct/complaint?{for_owner(w)}&organisation={CONTACT_ORG}",
+        ),
+    ),
     # Destructive calls last; each removes an object made for it alone.
     Call(
         "DELETE",
         "/api/documents/{document_id}",
         OWNER,
         _request("DELETE", lambda w: f"/api/documents/{w.ids['spare_document']}"),
+    ),
+    Call(
+        "DELETE",
+        "/api/conduct/contacts/{contact_id}",
+        OWNER,
+        _request("DELETE", lambda w: f"/api/conduct/contacts/{w.ids['spare_contact']}"),
     ),
     Call(
         "DELETE",
@@ -225,6 +269,8 @@ def world(api, people) -> World:
             )
         )["id"],
     }
+    ids["contact"] = ok(api.post("/api/conduct/contacts", json=CONTACT, headers=owner))["id"]
+    ids["spare_contact"] = ok(api.post("/api/conduct/contacts", json=CONTACT, headers=owner))["id"]
     for scope in ("statement_summary", "loans", "documents"):
         ok(
             api.post(

@@ -13,6 +13,7 @@ from . import (
     routes_agreements,
     routes_auth,
     routes_calc,
+    routes_conduct,
     routes_documents,
     routes_letters,
     routes_loans,
@@ -49,6 +50,7 @@ def create_app(container: Any = None) -> FastAPI:
     app.include_router(routes_plans.router)
     app.include_router(routes_sharing.router)
     app.include_router(routes_calc.router)
+    app.include_router(routes_conduct.router)
     app.include_router(routes_agreements.router)
     app.include_router(routes_letters.router)
 

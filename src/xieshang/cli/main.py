@@ -23,6 +23,7 @@ from . import (
     agreement_case_cmd,
     agreement_cmd,
     apr_cmd,
+    conduct_cmd,
     evidence_cmd,
     keys_cmd,
     plan_cmd,
@@ -45,6 +46,7 @@ app.command("serve")(service_cmds.serve)
 app.add_typer(service_cmds.db_app, name="db")
 app.command("demo")(service_cmds.demo)
 app.add_typer(service_cmds.user_app, name="user")
+app.add_typer(conduct_cmd.conduct_app, name="conduct")
 app.add_typer(agreement_cmd.agreement_app, name="agreement")
 app.add_typer(keys_cmd.keys_app, name="keys")
 app.add_typer(evidence_cmd.evidence_app, name="evidence")
