@@ -10,14 +10,18 @@ neither fails ``test_every_route_is_in_the_matrix`` — so adding a route forces
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from api.test_data_api import PDF, STATEMENT, private_loan_json
-from support.api_people import BOTH_DATABASES
+from support.api_people import BOTH_DATABASES, PASSWORD, START
+from support.sealed_case import sealed_case
+from xieshang.services.loans import local_today
 
 CALLERS = ("owner", "other_borrower", "consented_agent", "other_agent", "counselor", "anonymous")
 
@@ -56,6 +60,13 @@ def for_owner(w: World) -> str:
     return f"borrower_id={w.people['owner'].id}"
 
 
+PAY_DAY = local_today(START).isoformat()
+PAYMENT = {
+    "amount": "100.00",
+    "paid_on": PAY_DAY,
+    "channel": "bank_transfer",
+    "external_ref": "MATRIX-1",
+}
 OWNER = frozenset({"owner"})
 OWNER_AND_LENDER = frozenset({"owner", "consented_agent"})
 CONTACT_ORG = "Quick Cash"
@@ -165,6 +176,32 @@ MATRIX: tuple[Call, ...] = (
             lambda w: f"/api/conduct/complaint?{for_owner(w)}&organisation={CONTACT_ORG}",
         ),
     ),
+    # Repayment: both parties of a sealed agreement record payments and read the ledger; the
+    # settlement certificate exists once the plan is paid off ("settled_case").
+    Call(
+        "POST",
+        "/api/cases/{case_id}/payments",
+        OWNER_AND_LENDER,
+        _request("POST", lambda w: f"/api/cases/{w.ids['sealed_case']}/payments", json=PAYMENT),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}/payments",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['sealed_case']}/payments"),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}/ledger",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['sealed_case']}/ledger"),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}/settlement.pdf",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['settled_case']}/settlement.pdf"),
+    ),
     # Destructive calls last; each removes an object made for it alone.
     Call(
         "DELETE",
@@ -220,6 +257,13 @@ NO_BORROWER_OBJECT = frozenset(
         ("POST", "/api/sharing/consents"),
         ("POST", "/api/calc/schedule"),  # stateless calculators: the caller's own numbers
         ("POST", "/api/calc/apr"),
+        ("GET", "/api/notices"),  # the caller's own reminders
+        ("GET", "/api/calendar.ics"),
+        ("POST", "/api/calendar/token"),
+        ("DELETE", "/api/calendar/token"),
+        # The token is the credential (calendar apps send no session): an unknown one is 404
+        # (tests/api/test_reminders_api.py).
+        ("GET", "/api/calendar/{token}.ics"),
     }
 )
 
@@ -287,6 +331,22 @@ def world(api, people) -> World:
             headers=owner,
         )
     )["id"]
+    # A sealed agreement with the consenting lender, and another one already paid off.
+    for name in ("sealed_case", "settled_case"):
+        ids[name] = sealed_case(
+            people.container,
+            callers["owner"].actor,
+            now=people.clock(),
+            agent=callers["consented_agent"].actor,
+            organisation_id=lender,
+            password=PASSWORD,
+        ).case_id
+    with people.container.uow() as uow:
+        terms = json.loads(uow.agreements.current(ids["settled_case"]).terms)
+    owed = sum(Decimal(row["payment"]) for row in terms["schedule"])
+    paid_off = {**PAYMENT, "amount": str(owed), "external_ref": "MATRIX-ALL"}
+    url = f"/api/cases/{ids['settled_case']}/payments"
+    assert ok(api.post(url, json=paid_off, headers=owner))["case_state"] == "completed"
     return World(api, callers, {k: int(v) for k, v in ids.items()})
 
 

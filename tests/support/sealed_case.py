@@ -74,11 +74,14 @@ def sealed_case(
     organisation_id: int | None = None,
     months: int = 6,
     grace_days: int = 3,
+    password: str | None = None,
 ) -> SealedCase:
     """A sealed agreement with the lender here (``agent`` and ``organisation_id``) or with an
-    external platform (neither)."""
+    external platform (neither).  Both sign with ``password`` (the accounts' own), or with
+    ``SEAL_PASSWORD`` set on them first."""
     uow, sign = container.uow, container.instance_key.sign
-    set_password(container, borrower, *([agent] if agent else []))
+    if password is None:
+        set_password(container, borrower, *([agent] if agent else []))
     loan = create_loan(
         uow(),
         borrower,
@@ -115,7 +118,7 @@ def sealed_case(
             case.id,
             document_sha256=deal.document_sha256,
             consent=consent_text(deal.lang),
-            password=SEAL_PASSWORD,
+            password=password or SEAL_PASSWORD,
             for_platform=for_platform,
             now=now,
             key=container.instance_key,

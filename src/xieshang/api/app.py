@@ -17,7 +17,9 @@ from . import (
     routes_documents,
     routes_letters,
     routes_loans,
+    routes_payments,
     routes_plans,
+    routes_reminders,
     routes_sharing,
     routes_statements,
 )
@@ -50,6 +52,8 @@ def create_app(container: Any = None) -> FastAPI:
     app.include_router(routes_plans.router)
     app.include_router(routes_sharing.router)
     app.include_router(routes_calc.router)
+    app.include_router(routes_payments.router)
+    app.include_router(routes_reminders.router)
     app.include_router(routes_conduct.router)
     app.include_router(routes_agreements.router)
     app.include_router(routes_letters.router)

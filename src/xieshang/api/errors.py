@@ -61,6 +61,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "payment.no_sealed_agreement": 409,
     "payment.case_not_repaying": 409,
     "payment.reference_conflict": 409,
+    "calendar.changed_concurrently": 409,
 }
 STATUS_BY_FAMILY: dict[str, int] = {
     "state": 409,

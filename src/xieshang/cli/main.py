@@ -26,6 +26,7 @@ from . import (
     conduct_cmd,
     evidence_cmd,
     keys_cmd,
+    payment_cmd,
     plan_cmd,
     schedule_cmd,
     service_cmds,
@@ -50,6 +51,7 @@ app.add_typer(conduct_cmd.conduct_app, name="conduct")
 app.add_typer(agreement_cmd.agreement_app, name="agreement")
 app.add_typer(keys_cmd.keys_app, name="keys")
 app.add_typer(evidence_cmd.evidence_app, name="evidence")
+payment_cmd.register(agreement_case_cmd.case_app)
 app.add_typer(agreement_case_cmd.case_app, name="case")
 
 EXIT_BAD_INPUT = 2

@@ -148,7 +148,8 @@ def payment_amount(value: object) -> Decimal:
     return positive_money(value, field="amount")
 
 
-def _reference(text: str) -> str:
+def payment_reference(text: str) -> str:
+    """The payment's own reference, trimmed: 1..100 characters, no control characters."""
     ref = (text or "").strip()
     if not ref:
         raise DomainError("payment.reference_required", field="external_ref")
@@ -159,7 +160,7 @@ def _reference(text: str) -> str:
     return ref
 
 
-def _channel(value: str) -> str:
+def payment_channel(value: str) -> str:
     if value not in CHANNELS:
         raise DomainError(
             "payment.channel_unknown", field="channel", value=value, allowed=", ".join(CHANNELS)
@@ -371,8 +372,8 @@ def record_payment(
 ) -> PaymentOutcome:
     """Record a payment under the case's sealed agreement (see the module docstring)."""
     amount = payment_amount(payment.amount)
-    ref = _reference(payment.external_ref)
-    channel = _channel(payment.channel)
+    ref = payment_reference(payment.external_ref)
+    channel = payment_channel(payment.channel)
     today = local_today(now)
     if payment.paid_on > today:
         raise DomainError("payment.date_in_future", field="paid_on", today=today.isoformat())

@@ -289,4 +289,3 @@ def settlement_digest(uow: UnitOfWork, case_id: int) -> str | None:
         if entry.kind == EntryKind.DOCUMENT and entry.body.get("kind") == SETTLEMENT_KIND:
             found = str(entry.body["sha256"])
     return found
-
