@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from api.agreement_matrix import agreement_calls, agreement_case
 from api.test_data_api import PDF, STATEMENT, private_loan_json
 from support.api_people import BOTH_DATABASES, PASSWORD, START
 from support.sealed_case import sealed_case
@@ -202,6 +203,8 @@ MATRIX: tuple[Call, ...] = (
         OWNER_AND_LENDER,
         _request("GET", lambda w: f"/api/cases/{w.ids['settled_case']}/settlement.pdf"),
     ),
+    # The agreement, its letters and the evidence bundle (api/agreement_matrix.py).
+    *agreement_calls(Call, _request),
     # Destructive calls last; each removes an object made for it alone.
     Call(
         "DELETE",
@@ -347,6 +350,7 @@ def world(api, people) -> World:
     paid_off = {**PAYMENT, "amount": str(owed), "external_ref": "MATRIX-ALL"}
     url = f"/api/cases/{ids['settled_case']}/payments"
     assert ok(api.post(url, json=paid_off, headers=owner))["case_state"] == "completed"
+    ids |= agreement_case(people, callers, lender)
     return World(api, callers, {k: int(v) for k, v in ids.items()})
 
 
