@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,8 @@ from support.data_world import World, make_world
 from support.negotiated_case import PASSWORD, agreed_case, sign_both
 from xieshang.bootstrap import Container, build_container
 from xieshang.cli.main import run
-from xieshang.services import agreements
+from xieshang.security.totp import STEP_SECONDS, totp_code
+from xieshang.services import agreements, profile
 from xieshang.settings import Settings
 
 
@@ -71,18 +72,19 @@ def test_a_borrower_writes_signs_and_exports_a_case_from_the_command_line(
     assert signed["status"] == "awaiting_signatures"
     deal_now = agreements.get_agreement(container.uow(), world.borrower, made.case_id)
     assert len(deal_now.signatures) == 1
-    # The agent signs (through the service) and the agreement is sealed.
-    agreements.sign_agreement(
-        container.uow(),
-        container.blobs,
+    # The agent (lender staff log in with TOTP) signs too, and the agreement is sealed: the
+    # code opened the session, the password is the re-entry.
+    enrolment = profile.enrol_totp(container.uow, world.agent_a)
+    profile.confirm_totp(
+        container.uow,
         world.agent_a,
-        made.case_id,
-        document_sha256=deal.document_sha256,
-        consent=deal.consent_text,
-        password=PASSWORD,
+        totp_code(enrolment.secret, datetime.now(UTC)),
         now=datetime.now(UTC),
-        key=container.instance_key,
     )
+    code = totp_code(enrolment.secret, datetime.now(UTC) + timedelta(seconds=STEP_SECONDS))
+    agent = email(container, world.agent_a)
+    assert run(["case", "sign", case, "--as", agent, "--totp", code, "--yes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "sealed"
     key = tmp_path / "instance.pem"
     key.write_text(container.instance_key.public_key_pem(), encoding="ascii")
     for who, bundle in ((["--as", me], tmp_path / "mine.zip"), ([], tmp_path / "operator.zip")):

@@ -6,9 +6,9 @@ evidence bundle, from the command line, on this instance's database.
   language is a convenience translation).
 * ``case sign ID --as EMAIL`` shows the agreement's reference, the SHA-256 of its PDF and the
   consent sentence, asks for confirmation (``--yes`` to skip) and signs for your side; the
-  password typed to log in is the re-entry the signature needs (``--totp`` for a code), and a
-  wrong one counts against the login throttle.  ``--sha256`` makes sure you sign the document
-  you read.
+  password typed to log in (with ``--totp`` when the user has TOTP) is also the re-entry the
+  signature needs, and a wrong one counts against the login throttle.  ``--sha256`` makes
+  sure you sign the document you read.
 * ``case export ID --out bundle.zip [--as EMAIL]``: the evidence bundle, to be checked offline
   with ``xieshang evidence verify``.  Without ``--as`` the export is made as the instance
   operator — whoever can run this command on the instance's data folder can read its
@@ -220,8 +220,8 @@ def sign(
             view.case_id,
             document_sha256=sha256 or view.document_sha256,
             consent=view.consent_text,
-            password=None if totp else password,
-            totp_code=totp,
+            # The login just used the TOTP code (a code works once): re-enter the password.
+            password=password,
             for_platform=for_platform,
             client_key=CLIENT_KEY,
             rules=AccountRules.from_settings(container.settings, container.password_policy),
