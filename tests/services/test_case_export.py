@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import zipfile
+from decimal import Decimal
 
 import pytest
 
@@ -21,6 +22,7 @@ from xieshang.domain.errors import DomainError
 from xieshang.services import agreements, case_export, payments, request_package, sharing
 from xieshang.services.documents import upload_document
 from xieshang.services.payments import PaymentInput
+from xieshang.services.repayment import settlement_digest
 
 
 def export(container, actor, case_id) -> bytes:
@@ -163,3 +165,31 @@ def test_a_case_still_in_negotiation_exports_its_log_without_an_agreement(
         case_export.export_bundle_as_operator(
             container.uow(), container.blobs, 999_999, key=container.instance_key, now=NOW
         )
+
+
+@SQLITE_ONLY
+def test_a_completed_case_s_bundle_carries_the_settlement_certificate(container, world, tmp_path):
+    made = agreed_case(container, world)
+    sign_both(container, world, made.case_id)
+    deal = agreements.get_agreement(container.uow(), world.borrower, made.case_id)
+    everything = sum(Decimal(str(r["payment"])) for r in deal.terms["schedule"])
+    outcome = payments.record_payment(
+        container.uow(),
+        container.blobs,
+        world.borrower,
+        made.case_id,
+        PaymentInput(
+            amount=everything, paid_on=TODAY, channel="bank_transfer", external_ref="TX-ALL"
+        ),
+        now=NOW,
+        sign=container.instance_key.sign,
+    )
+    assert outcome.case_state == "completed"
+    with container.uow() as uow:
+        certificate = settlement_digest(uow, made.case_id)
+    bundle = export(container, world.borrower, made.case_id)
+    files = members(bundle)
+    named = {sha(data): name for name, data in files.items()}
+    assert certificate is not None and named[certificate].endswith(".pdf")
+    assert named[certificate].startswith("documents/") and "settlement" in named[certificate]
+    assert verify(tmp_path, bundle) == 0
