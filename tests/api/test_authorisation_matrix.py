@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from api.agreement_matrix import agreement_calls, agreement_case
 from api.test_data_api import PDF, STATEMENT, private_loan_json
 from support.api_people import BOTH_DATABASES, PASSWORD, START
 from support.sealed_case import sealed_case
@@ -57,8 +56,38 @@ def _request(method: str, url: Callable[[World], str], **body: Any) -> Callable[
     return send
 
 
+def _world_body(
+    method: str, url: Callable[[World], str], body: Callable[[World], Any]
+) -> Callable[[World, str], Any]:
+    """A call whose JSON body depends on the world (ids, today's date)."""
+
+    def send(world: World, caller: str) -> Any:
+        return world.api.request(
+            method, url(world), headers=world.headers(caller), json=body(world)
+        )
+
+    return send
+
+
 def for_owner(w: World) -> str:
     return f"borrower_id={w.people['owner'].id}"
+
+
+CASE_DAY = local_today(START).isoformat()
+
+
+def _case_terms(w: World, case: str) -> dict[str, Any]:
+    loan = str(w.ids[f"{case}_loan"])
+    extension = {"kind": "extension", "extra_months": 6}
+    return {"start": CASE_DAY, "loans": [{"loan_id": loan, "concessions": [extension]}]}
+
+
+def _new_case(w: World) -> dict[str, Any]:
+    return {
+        "loan_ids": [w.ids["case_spare_loan"]],
+        "external_platform": "某网贷平台",
+        "borrower_id": w.people["owner"].id,
+    }
 
 
 PAY_DAY = local_today(START).isoformat()
@@ -177,6 +206,101 @@ MATRIX: tuple[Call, ...] = (
             lambda w: f"/api/conduct/complaint?{for_owner(w)}&organisation={CONTACT_ORG}",
         ),
     ),
+    # Cases: a case is seen by its borrower side and, once submitted, by the staff of its
+    # lender ("consented_agent" here: the case's organisation).  Each move has a case in the
+    # state it needs, on a loan of its own.
+    Call(
+        "POST",
+        "/api/cases",
+        OWNER,
+        _world_body("POST", lambda w: "/api/cases", _new_case),
+    ),
+    Call(
+        "GET",
+        "/api/cases",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases?{for_owner(w)}"),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['case']}"),
+    ),
+    Call(
+        "POST",
+        "/api/cases/{case_id}/submit",
+        OWNER,
+        _world_body(
+            "POST",
+            lambda w: f"/api/cases/{w.ids['draft_case']}/submit",
+            lambda w: {"terms": _case_terms(w, "draft_case")},
+        ),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}/offers",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['case']}/offers"),
+    ),
+    Call(
+        "POST",
+        "/api/cases/{case_id}/offers",
+        frozenset({"consented_agent"}),
+        _world_body(
+            "POST",
+            lambda w: f"/api/cases/{w.ids['counter_case']}/offers",
+            lambda w: {"terms": _case_terms(w, "counter_case")},
+        ),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}/offers/{number}",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['case']}/offers/1"),
+    ),
+    Call(
+        "POST",
+        "/api/cases/{case_id}/accept",
+        OWNER,
+        _request("POST", lambda w: f"/api/cases/{w.ids['accept_case']}/accept", json={}),
+    ),
+    Call(
+        "POST",
+        "/api/cases/{case_id}/actions/{action}",
+        OWNER,
+        _request(
+            "POST", lambda w: f"/api/cases/{w.ids['withdraw_case']}/actions/withdraw", json={}
+        ),
+    ),
+    Call(
+        "POST",
+        "/api/cases/{case_id}/notes",
+        OWNER_AND_LENDER,
+        _request(
+            "POST",
+            lambda w: f"/api/cases/{w.ids['case']}/notes",
+            json={"kind": "message", "text": "请于本周内答复"},
+        ),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}/log",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['case']}/log"),
+    ),
+    Call(
+        "GET",
+        "/api/cases/{case_id}/log.jsonl",
+        OWNER_AND_LENDER,
+        _request("GET", lambda w: f"/api/cases/{w.ids['case']}/log.jsonl"),
+    ),
+    Call(
+        "POST",
+        "/api/cases/{case_id}/receipt",
+        OWNER_AND_LENDER,
+        _request("POST", lambda w: f"/api/cases/{w.ids['case']}/receipt"),
+    ),
     # Repayment: both parties of a sealed agreement record payments and read the ledger; the
     # settlement certificate exists once the plan is paid off ("settled_case").
     Call(
@@ -203,8 +327,6 @@ MATRIX: tuple[Call, ...] = (
         OWNER_AND_LENDER,
         _request("GET", lambda w: f"/api/cases/{w.ids['settled_case']}/settlement.pdf"),
     ),
-    # The agreement, its letters and the evidence bundle (api/agreement_matrix.py).
-    *agreement_calls(Call, _request),
     # Destructive calls last; each removes an object made for it alone.
     Call(
         "DELETE",
@@ -334,6 +456,7 @@ def world(api, people) -> World:
             headers=owner,
         )
     )["id"]
+    ids |= _cases(api, owner, callers["consented_agent"].headers, lender, ok)
     # A sealed agreement with the consenting lender, and another one already paid off.
     for name in ("sealed_case", "settled_case"):
         ids[name] = sealed_case(
@@ -350,8 +473,35 @@ def world(api, people) -> World:
     paid_off = {**PAYMENT, "amount": str(owed), "external_ref": "MATRIX-ALL"}
     url = f"/api/cases/{ids['settled_case']}/payments"
     assert ok(api.post(url, json=paid_off, headers=owner))["case_state"] == "completed"
-    ids |= agreement_case(people, callers, lender)
     return World(api, callers, {k: int(v) for k, v in ids.items()})
+
+
+def _cases(
+    api: Any,
+    owner: dict[str, str],
+    agent: dict[str, str],
+    lender: int,
+    ok: Callable[[Any], dict[str, Any]],
+) -> dict[str, int]:
+    """The owner's cases with the lender, each on a loan of its own: ``case`` (submitted),
+    ``draft_case``, ``counter_case`` and ``withdraw_case`` (submitted), ``accept_case`` (the
+    agent countered); and a spare loan to open a case on."""
+    ids: dict[str, int] = {}
+    world = World(api, {}, ids)
+    for name in ("case", "draft_case", "counter_case", "withdraw_case", "accept_case"):
+        loan = ok(api.post("/api/loans", json=private_loan_json(), headers=owner))["id"]
+        ids[f"{name}_loan"] = loan
+        body = {"loan_ids": [loan], "lender_organisation_id": lender}
+        ids[name] = ok(api.post("/api/cases", json=body, headers=owner))["id"]
+        if name == "draft_case":
+            continue
+        terms = {"terms": _case_terms(world, name)}
+        ok(api.post(f"/api/cases/{ids[name]}/submit", json=terms, headers=owner))
+        if name == "accept_case":
+            ok(api.post(f"/api/cases/{ids[name]}/offers", json=terms, headers=agent))
+    spare = ok(api.post("/api/loans", json=private_loan_json(), headers=owner))["id"]
+    ids["case_spare_loan"] = spare
+    return ids
 
 
 def _upload() -> dict[str, Any]:

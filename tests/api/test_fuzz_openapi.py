@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.test_data_api import STATEMENT, private_loan_json
 from xieshang.api.app import create_app
+from xieshang.services.loans import local_today
 
 EXAMPLES = int(os.environ.get("XIESHANG_FUZZ_EXAMPLES", "20"))
 # The schema does not depend on the container, so operations are listed from a bare app.
@@ -36,9 +37,18 @@ NO_CREDENTIALS = {"POST /api/auth/logout", "POST /api/auth/logout-all"}
 @pytest.fixture
 def borrower_app(api, people) -> tuple[Any, dict[str, str]]:
     borrower = people.logged_in("borrower")
-    api.put("/api/statement", json=STATEMENT, headers=borrower.headers)
-    api.post("/api/loans", json=private_loan_json(), headers=borrower.headers)
-    return api.app, dict(borrower.headers)
+    h = borrower.headers
+    api.put("/api/statement", json=STATEMENT, headers=h)
+    loan = api.post("/api/loans", json=private_loan_json(), headers=h).json()["id"]
+    # A submitted case (id 1, as fuzzed ids often are) with an offer, so the case routes are
+    # fuzzed past "not found".
+    case = api.post(
+        "/api/cases", json={"loan_ids": [loan], "external_platform": "某平台"}, headers=h
+    ).json()["id"]
+    start = local_today(people.clock()).isoformat()
+    offer = {"start": start, "loans": [{"loan_id": str(loan), "concessions": []}]}
+    api.post(f"/api/cases/{case}/submit", json={"terms": offer}, headers=h)
+    return api.app, dict(h)
 
 
 def test_every_operation_of_the_schema_is_fuzzed():

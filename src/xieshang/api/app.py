@@ -13,6 +13,7 @@ from . import (
     routes_agreements,
     routes_auth,
     routes_calc,
+    routes_cases,
     routes_conduct,
     routes_documents,
     routes_letters,
@@ -57,6 +58,7 @@ def create_app(container: Any = None) -> FastAPI:
     app.include_router(routes_conduct.router)
     app.include_router(routes_agreements.router)
     app.include_router(routes_letters.router)
+    app.include_router(routes_cases.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

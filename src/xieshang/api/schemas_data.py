@@ -628,23 +628,35 @@ class StandingOut(BaseModel):
         )
 
 
+class NegotiationOut(BaseModel):
+    """The open case the loan is negotiated in; arrears are paused since ``since``."""
+
+    case_id: int
+    since: date | None
+
+
 class LoanDetailOut(LoanOut):
     """A loan with what the domain computes about it today (China's calendar day):
-    ``standing`` is null until the loan's value date."""
+    ``standing`` is null until the loan's value date.  While the loan is in negotiation
+    (``negotiation`` not null) its arrears are paused: the standing and the legal assessment
+    are as of ``negotiation.since`` (``standing.as_of`` says so)."""
 
     as_of: date
     schedule: ScheduleOut
     legal: LegalOut
     standing: StandingOut | None
+    negotiation: NegotiationOut | None
 
     @classmethod
     def of_detail(cls, d: LoanDetail, lang: str) -> LoanDetailOut:
+        n = d.negotiation
         return cls(
             **LoanOut.of(d.view).model_dump(),
             as_of=d.as_of,
             schedule=ScheduleOut.of(d.schedule, lang),
             legal=LegalOut.of(d.assessment, lang),
             standing=None if d.standing is None else StandingOut.of(d.standing),
+            negotiation=None if n is None else NegotiationOut(case_id=n.case_id, since=n.since),
         )
 
 

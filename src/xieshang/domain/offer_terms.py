@@ -131,7 +131,7 @@ def concession_from_record(record: object, field: str = "concessions") -> Conces
     kind = data.get("kind")
     cls = _KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise DomainError("proposal.unknown_concession", field="kind", kind=str(kind))
+        raise DomainError("proposal.unknown_concession", field="kind", value=str(kind))
     known = {f.name: str(f.type) for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(known) - {"kind"})
     if unknown:

@@ -357,13 +357,21 @@ def list_cases(
     offset: int,
     now: datetime,
 ) -> tuple[list[CaseView], int]:
-    """The borrower's cases (for the borrower side), or the organisation's (for its staff)."""
+    """The borrower's cases (for the borrower side), or the organisation's (for its staff;
+    with ``borrower_id``, those of that borrower — "not found" when there are none, as staff
+    know a borrower only through a case)."""
     today = local_today(now)
     with uow:
         if actor.is_lender_staff and actor.organisation_id is not None:
             page = uow.cases.list_for_organisation(
-                actor.organisation_id, limit=limit, offset=offset
+                actor.organisation_id,
+                borrower_id=borrower_id,
+                without_drafts=True,
+                limit=limit,
+                offset=offset,
             )
+            if borrower_id is not None and page.total == 0:
+                raise not_found("borrower")
         else:
             who = borrower_id or actor.user_id
             probe = CaseRow(borrower_id=who, external_platform="x")

@@ -8,6 +8,7 @@ supervisor reads only while the borrower's ``loans`` consent for that organisati
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -188,15 +189,27 @@ class LoanView:
 
 
 @dataclass(frozen=True, slots=True)
+class Negotiation:
+    """The open case a loan is negotiated in, and the day its arrears were paused (the case's
+    submission; None while the case is being reopened)."""
+
+    case_id: int
+    since: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class LoanDetail:
     """A loan with everything the domain computes about it on ``as_of``.  ``standing`` is None
-    while the loan has not started yet (``as_of`` before its value date)."""
+    while the loan has not started yet (``as_of`` before its value date).  While the loan is
+    in negotiation, the legal assessment and the standing are taken as of the day its arrears
+    were paused (``negotiation.since``), as loan systems do for hardship."""
 
     view: LoanView
     as_of: date
     schedule: Schedule
     assessment: LegalAssessment
     standing: Standing | None
+    negotiation: Negotiation | None = None
 
 
 def _view(row: LoanRow) -> LoanView:
@@ -278,9 +291,17 @@ def list_loans(
 
 
 def get_loan(uow: UnitOfWork, actor: Actor, loan_id: int, *, as_of: date) -> LoanDetail:
+    from .cases import negotiation_of_loan  # noqa: PLC0415 - cases builds on this module
+
     with uow:
         view = _view(_readable_row(uow, actor, loan_id))
-    return detail_of(view, as_of)
+        found = negotiation_of_loan(uow, loan_id)
+    if found is None:
+        return detail_of(view, as_of)
+    negotiation = Negotiation(*found)
+    paused = negotiation.since
+    detail = detail_of(view, as_of if paused is None else min(as_of, paused))
+    return dataclasses.replace(detail, as_of=as_of, negotiation=negotiation)
 
 
 def update_loan(
@@ -297,9 +318,13 @@ def update_loan(
 
 
 def delete_loan(uow: UnitOfWork, actor: Actor, loan_id: int) -> None:
-    """Delete a loan; documents linked to it stay, unlinked."""
+    """Delete a loan; documents linked to it stay, unlinked.  A loan that is part of a case
+    stays: the case's log, offers and agreement refer to it."""
     with uow:
         row = _writable_row(uow, actor, loan_id)
+        in_cases = uow.cases.list_for_loan(loan_id)
+        if in_cases:
+            raise DomainError("loan.in_case", field="loan_id", value=in_cases[0].id)
         uow.loans.delete(row)
         uow.commit()
 

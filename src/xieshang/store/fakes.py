@@ -17,6 +17,7 @@ from typing import Any, Generic, Self, TypeVar
 from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
 from sqlalchemy import inspect as sa_inspect
 
+from xieshang.domain.case_state import CaseState
 from xieshang.domain.evidence import LogEntry
 
 from .case_log import check_continues, event_entry, event_row
@@ -411,10 +412,25 @@ class FakeCaseRepository(_FakeRows[CaseRow]):
         return self._page(self._where(lambda c: c.borrower_id == borrower_id), limit, offset)
 
     def list_for_organisation(
-        self, organisation_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+        self,
+        organisation_id: int,
+        *,
+        borrower_id: int | None = None,
+        without_drafts: bool = False,
+        limit: int = DEFAULT_PAGE,
+        offset: int = 0,
     ) -> Page[CaseRow]:
-        rows = self._where(lambda c: c.lender_organisation_id == organisation_id)
+        rows = self._where(
+            lambda c: (
+                c.lender_organisation_id == organisation_id
+                and (borrower_id is None or c.borrower_id == borrower_id)
+                and not (without_drafts and c.state == CaseState.DRAFT.value)
+            )
+        )
         return self._page(rows, limit, offset)
+
+    def list_all(self, *, limit: int = DEFAULT_PAGE, offset: int = 0) -> Page[CaseRow]:
+        return self._page(self._all(), limit, offset)
 
     def _links(self) -> list[CaseLoanRow]:
         rows = self.memory.rows(CaseLoanRow.__tablename__).values()

@@ -228,8 +228,21 @@ class CaseRepository(Rows[CaseRow], Protocol):
     ) -> Page[CaseRow]: ...
 
     def list_for_organisation(
-        self, organisation_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
-    ) -> Page[CaseRow]: ...
+        self,
+        organisation_id: int,
+        *,
+        borrower_id: int | None = None,
+        without_drafts: bool = False,
+        limit: int = DEFAULT_PAGE,
+        offset: int = 0,
+    ) -> Page[CaseRow]:
+        """The organisation's cases (of one borrower; without the drafts its staff cannot see
+        yet, so that the page and its total agree with what they are shown)."""
+        ...
+
+    def list_all(self, *, limit: int = DEFAULT_PAGE, offset: int = 0) -> Page[CaseRow]:
+        """Every case on the instance, by id (the periodic checkpoint walks them)."""
+        ...
 
     def add_loan(self, case_id: int, loan_id: int) -> None:
         """Link a loan to the case (``ConflictError`` ``uq_case_loans_case_id_loan_id`` twice)."""

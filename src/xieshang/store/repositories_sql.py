@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from xieshang.domain.case_state import CaseState
 from xieshang.domain.evidence import LogEntry
 
 from .case_log import check_continues, event_entry, event_row
@@ -364,10 +365,23 @@ class SqlCaseRepository(_Rows[CaseRow]):
         return self._page(select(CaseRow).where(CaseRow.borrower_id == borrower_id), limit, offset)
 
     def list_for_organisation(
-        self, organisation_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+        self,
+        organisation_id: int,
+        *,
+        borrower_id: int | None = None,
+        without_drafts: bool = False,
+        limit: int = DEFAULT_PAGE,
+        offset: int = 0,
     ) -> Page[CaseRow]:
         query = select(CaseRow).where(CaseRow.lender_organisation_id == organisation_id)
+        if borrower_id is not None:
+            query = query.where(CaseRow.borrower_id == borrower_id)
+        if without_drafts:
+            query = query.where(CaseRow.state != CaseState.DRAFT.value)
         return self._page(query, limit, offset)
+
+    def list_all(self, *, limit: int = DEFAULT_PAGE, offset: int = 0) -> Page[CaseRow]:
+        return self._page(select(CaseRow), limit, offset)
 
     def add_loan(self, case_id: int, loan_id: int) -> None:
         self.session.add(CaseLoanRow(case_id=case_id, loan_id=loan_id))
