@@ -5,6 +5,10 @@ or → breached when the agreement's rule is met — also seen on a read, with n
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -17,9 +21,12 @@ from support.loan_inputs import example, loan_input
 from support.pdf import tiny_pdf
 from support.sealed_case import SealedCase, invariants_hold, sealed_case
 from xieshang.bootstrap import Container
+from xieshang.documents.bundle import verify_bundle
 from xieshang.domain.errors import DomainError
 from xieshang.domain.evidence import EntryKind, verify_chain
+from xieshang.security.signing import public_verifier
 from xieshang.services import cases, payments
+from xieshang.services.case_export import export_bundle_as_operator
 from xieshang.services.documents import upload_document
 from xieshang.services.loans import create_loan
 from xieshang.services.payments import PaymentInput
@@ -369,3 +376,31 @@ def test_a_receipt_document_is_named_in_the_log_by_its_digest_and_must_be_the_bo
     assert outcome.payment.receipt_document_id == mine.id
     event = log_of(container, external.case_id)
     assert any(e.body.get("receipt_sha256") == mine.sha256 for e in event)
+
+
+@SQLITE_ONLY
+def test_a_paid_off_case_exports_a_bundle_with_its_payments_and_certificate_that_verifies(
+    container, world, external
+):
+    b = world.borrower
+    rows = external.dues
+    for i, (due, amount) in enumerate(rows):
+        pay(container, b, external, amount, due, f"TX-{i}")
+    done = rows[-1][0]
+    bundle = export_bundle_as_operator(
+        container.uow(), container.blobs, external.case_id, key=container.instance_key, now=at(done)
+    )
+    report = verify_bundle(
+        bundle,
+        verifier_for=public_verifier,
+        public_key_pem=container.instance_key.public_key_pem(),
+    )
+    assert report.ok, report.failure
+    with zipfile.ZipFile(io.BytesIO(bundle)) as z:
+        names = z.namelist()
+        records = [json.loads(line) for line in z.read("payments.jsonl").splitlines()]
+        certificate = next(n for n in names if "settlement" in n)
+        digest = hashlib.sha256(z.read(certificate)).hexdigest()
+    assert [r["ref"] for r in records] == [f"TX-{i}" for i in range(len(rows))]
+    ledger = payments.ledger_view(container.uow(), b, external.case_id, today=done)
+    assert digest == ledger.settlement_sha256
