@@ -23,6 +23,7 @@ from . import (
     agreement_case_cmd,
     agreement_cmd,
     apr_cmd,
+    case_cmd,
     conduct_cmd,
     evidence_cmd,
     keys_cmd,
@@ -52,6 +53,7 @@ app.add_typer(agreement_cmd.agreement_app, name="agreement")
 app.add_typer(keys_cmd.keys_app, name="keys")
 app.add_typer(evidence_cmd.evidence_app, name="evidence")
 payment_cmd.register(agreement_case_cmd.case_app)
+case_cmd.register(agreement_case_cmd.case_app)
 app.add_typer(agreement_case_cmd.case_app, name="case")
 
 EXIT_BAD_INPUT = 2
