@@ -188,6 +188,8 @@ def test_lender_settings_survive_their_record_and_unknown_keys_are_refused():
             st.integers(1, 24),  # remaining months
             st.integers(0, 28),  # days to the next due date
             st.integers(1, 12),  # extension months
+            st.integers(0, 5_000_00),  # overdue interest in fen
+            st.integers(0, 2_000_00),  # penalty in fen
         ),
         min_size=1,
         max_size=4,
@@ -195,10 +197,12 @@ def test_lender_settings_survive_their_record_and_unknown_keys_are_refused():
 )
 def test_a_merged_schedule_sums_to_its_parts_and_reads_back(loans):
     parts = []
-    for i, (fen, bp, months, days, extra) in enumerate(loans):
+    for i, (fen, bp, months, days, extra, overdue, penalty) in enumerate(loans):
         pos = loan_position(
             as_of=START,
             outstanding_principal=str(Decimal(fen) / 100),
+            overdue_interest=str(Decimal(overdue) / 100),
+            penalty=str(Decimal(penalty) / 100),
             annual_rate=str(Decimal(bp) / 10000),
             remaining_months=months,
             next_due=START + timedelta(days=days + 1),

@@ -3,7 +3,8 @@
 schedule that the ledger allocates payments to, oldest installment first.
 
 Each merged row remembers its loan; ``balance`` is the principal still scheduled across all
-the loans after the row.  The merged totals equal the sum of the parts to the fen.
+the loans after the row (zero after the last).  The merged totals equal the sum of the parts to
+the fen.
 
 >>> from xieshang.domain.proposals import loan_position, apply_proposal
 >>> from xieshang.domain.concessions import Proposal, TermExtension
@@ -69,9 +70,13 @@ def combined_schedule(parts: Sequence[tuple[str, ProposalOutcome]]) -> CombinedS
     for loan_id, outcome in parts:
         merged.extend(_parts(loan_id, outcome))
     merged.sort(key=lambda item: (item[0], order[item[2]], item[1]))
-    balances = {
-        loan_id: outcome.rescheduled_amount + outcome.down_payment for loan_id, outcome in parts
-    }
+    # Each loan's balance starts at the principal its rows repay (capitalised interest comes
+    # on top later), so it falls to zero with the last row; overdue interest and fees folded
+    # into the rescheduled amount are paid as interest or fees, not as principal.
+    balances = {loan_id: ZERO for loan_id, _ in parts}
+    for _, _, loan_id, r in merged:
+        balances[loan_id] += r.principal - r.capitalised
+    principal = total(balances.values())
     rows: list[Installment] = []
     for n, (due, _, loan_id, r) in enumerate(merged, start=1):
         balances[loan_id] = max(ZERO, balances[loan_id] - r.principal + r.capitalised)
@@ -87,7 +92,6 @@ def combined_schedule(parts: Sequence[tuple[str, ProposalOutcome]]) -> CombinedS
             )
         )
     start = min(outcome.start for _, outcome in parts)
-    principal = total(o.rescheduled_amount + o.down_payment for _, o in parts)
     schedule = Schedule(principal, ZERO, start, Method.MANUAL, tuple(rows))
     return CombinedSchedule(schedule, tuple(loan for _, _, loan, _ in merged))
 
