@@ -66,7 +66,8 @@ from .bundle_format import (
     payment_problem,
     receipt_record,
 )
-from .bundle_verify import BundleFailure, BundleReport, verify_bundle
+from .bundle_report import BundleFailure, BundleReport
+from .bundle_verify import verify_bundle
 from .canonical_zip import write_zip
 
 Signer = Callable[[bytes], bytes]

@@ -28,92 +28,42 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from xieshang.domain.errors import DomainError
-from xieshang.domain.evidence import (
-    GENESIS,
-    LogEntry,
-    Receipt,
-    canonical_json,
-    parse_entry,
-    parse_log,
-    receipt_matches,
-    verify_chain,
-    verify_receipt,
-)
 
 from .bundle_format import (
     BUNDLE_TYPE,
     BUNDLE_VERSION,
     CHECKPOINTS,
-    EVENT_HASH,
     LOG,
     MANIFEST,
     MANIFEST_FIELDS,
     MANIFEST_SIG,
     PAYMENTS,
     PUBLIC_KEY,
-    RECEIPT_FIELDS,
     RECEIPTS,
     REQUIRED,
     FileFact,
     key_fingerprint,
     parse_json_object,
-    payment_events,
-    payment_problem,
-    receipt_record,
+)
+from .bundle_records import check_log, check_payments, check_receipts, locate_log_damage
+from .bundle_report import (
+    CONTAINER,
+    KEY_BUNDLE,
+    KEY_GIVEN,
+    BundleFailure,
+    BundleReport,
+    CheckFailedError,
+    fail,
 )
 from .canonical_zip import Member, ZipLayoutError, crc_matches, read_zip, write_zip
 
 Verifier = Callable[[bytes, bytes], bool]
 VerifierFor = Callable[[str], Verifier]
 
-KEY_GIVEN = "given"
-KEY_BUNDLE = "bundle"
-CONTAINER = "ZIP"  # the item named for the container as a whole
-
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_HASH_PAIR = b',"hash":"'
-
-
-@dataclass(frozen=True, slots=True)
-class BundleFailure:
-    """The first thing that failed: ``item`` says where (``"log.jsonl entry 17"``,
-    ``"documents/01-合同.pdf"``, ``"ZIP"``); ``member`` and ``line`` say the same as data
-    (``line`` is the entry or line number, from 1); ``code`` is a ``bundle.*`` message code
-    and ``detail`` its parameters (``reason``, when present, is a message code too)."""
-
-    item: str
-    code: str
-    detail: Mapping[str, str | int]
-    member: str
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BundleReport:
-    """The outcome of :func:`verify_bundle`, with what was learnt on the way.
-
-    ``key_source`` is ``"given"`` or ``"bundle"`` (the bundle's own key: integrity, not
-    origin); ``key_fingerprint`` the SHA-256 of the raw public key used.  The case facts come
-    from the manifest and are ``None`` when it could not be read.
-    """
-
-    ok: bool
-    failure: BundleFailure | None
-    key_source: str
-    key_fingerprint: str | None
-    case_id: str | None
-    case_reference: str | None
-    exported_at: str | None
-    events: int | None
-    head: str | None
-    files: int
-    checkpoints: int
-    receipts: int
-    payments: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,31 +102,6 @@ class _Progress:
         )
 
 
-class _CheckFailedError(Exception):
-    def __init__(self, failure: BundleFailure) -> None:
-        super().__init__(failure.code)
-        self.failure = failure
-
-
-def failure(member: str, code: str, line: int | None = None, **detail: str | int) -> BundleFailure:
-    """A failure at ``member`` (entry or line ``line``), its ``item`` written out.
-
-    >>> failure("log.jsonl", "bundle.log_entry_invalid", 17).item
-    'log.jsonl entry 17'
-    """
-    if line is None:
-        item = member or CONTAINER
-    else:
-        item = f"{member} {'entry' if member == LOG else 'line'} {line}"
-    return BundleFailure(item, code, detail, member or CONTAINER, line)
-
-
-def _fail(
-    member: str, code: str, line: int | None = None, **detail: str | int
-) -> _CheckFailedError:
-    return _CheckFailedError(failure(member, code, line, **detail))
-
-
 # ---------------------------------------------------------------------------------------------
 
 
@@ -197,7 +122,7 @@ def verify_bundle(
         progress.key_fingerprint = key_fingerprint(public_key_pem)
     try:
         _check(data, progress, verifier_for, given)
-    except _CheckFailedError as failed:
+    except CheckFailedError as failed:
         return progress.report(failed.failure)
     return progress.report(None)
 
@@ -208,7 +133,7 @@ def _check(
     try:
         members = read_zip(data)
     except ZipLayoutError as problem:
-        raise _fail(problem.member, problem.code) from None
+        raise fail(problem.member, problem.code) from None
     files = {m.name: m.data for m in members}
     manifest_bytes = _required(files, MANIFEST)
     manifest = _parse_manifest(manifest_bytes)
@@ -216,23 +141,25 @@ def _check(
     verify = given if given is not None else _own_key(files, progress, verifier_for)
     signature = _signature(_required(files, MANIFEST_SIG))
     if verify(manifest_bytes, signature) is not True:
-        raise _fail(
+        raise fail(
             MANIFEST,
             "bundle.signature_mismatch",
             key=progress.key_fingerprint or "",
             source=progress.key_source,
         )
     _check_members(files, manifest)
-    entries = _check_log(files[LOG], manifest)
+    entries = check_log(
+        files[LOG], case_id=manifest.case_id, head=manifest.head, events=manifest.events
+    )
     for name in (CHECKPOINTS, RECEIPTS):
-        progress.counts[name] = _check_receipts(name, files[name], entries, manifest, verify)
-    progress.counts[PAYMENTS] = _check_payments(files[PAYMENTS], entries)
+        progress.counts[name] = check_receipts(name, files[name], entries, manifest.case_id, verify)
+    progress.counts[PAYMENTS] = check_payments(files[PAYMENTS], entries)
     _check_container(data, members)
 
 
 def _required(files: Mapping[str, bytes], name: str) -> bytes:
     if name not in files:
-        raise _fail(name, "bundle.member_missing")
+        raise fail(name, "bundle.member_missing")
     return files[name]
 
 
@@ -244,7 +171,7 @@ def _own_key(
         pem = raw.decode("ascii")
         verify = verifier_for(pem)
     except (UnicodeDecodeError, DomainError):
-        raise _fail(PUBLIC_KEY, "bundle.public_key_invalid") from None
+        raise fail(PUBLIC_KEY, "bundle.public_key_invalid") from None
     progress.key_fingerprint = key_fingerprint(pem)
     return verify
 
@@ -256,7 +183,7 @@ def _signature(raw: bytes) -> bytes:
     except ValueError:
         signature = b""
     if not signature or base64.b64encode(signature) != text:
-        raise _fail(MANIFEST_SIG, "bundle.signature_unreadable")
+        raise fail(MANIFEST_SIG, "bundle.signature_unreadable")
     return signature
 
 
@@ -275,11 +202,11 @@ def _is_hex(value: object) -> bool:
 def _parse_manifest(raw: bytes) -> _Manifest:
     value = parse_json_object(raw)
     if value is None or value.get("type") != BUNDLE_TYPE:
-        raise _fail(MANIFEST, "bundle.manifest_invalid")
+        raise fail(MANIFEST, "bundle.manifest_invalid")
     if value.get("v") != BUNDLE_VERSION or type(value.get("v")) is not int:
-        raise _fail(MANIFEST, "bundle.manifest_version", version=str(value.get("v")))
+        raise fail(MANIFEST, "bundle.manifest_version", version=str(value.get("v")))
     if set(value) != {"type", "v", *MANIFEST_FIELDS}:
-        raise _fail(MANIFEST, "bundle.manifest_invalid")
+        raise fail(MANIFEST, "bundle.manifest_invalid")
     strings = (value["case_id"], value["case_reference"], value["exported_at"])
     files = value["files"]
     if (
@@ -289,11 +216,11 @@ def _parse_manifest(raw: bytes) -> _Manifest:
         or not _is_hex(value["head"])
         or not isinstance(files, list)
     ):
-        raise _fail(MANIFEST, "bundle.manifest_invalid")
+        raise fail(MANIFEST, "bundle.manifest_invalid")
     facts = tuple(_file_fact(item) for item in files)
     names = [f.name for f in facts]
     if names != sorted(set(names)) or MANIFEST in names or MANIFEST_SIG in names:
-        raise _fail(MANIFEST, "bundle.manifest_invalid")
+        raise fail(MANIFEST, "bundle.manifest_invalid")
     return _Manifest(
         value["case_id"],
         value["case_reference"],
@@ -313,7 +240,7 @@ def _file_fact(item: Any) -> FileFact:
         or not _is_hex(item["sha256"])
         or not _is_count(item["size"])
     ):
-        raise _fail(MANIFEST, "bundle.manifest_invalid")
+        raise fail(MANIFEST, "bundle.manifest_invalid")
     return FileFact(item["name"], item["size"], item["sha256"])
 
 
@@ -326,12 +253,12 @@ def _check_members(files: Mapping[str, bytes], manifest: _Manifest) -> None:
     present = set(files) - {MANIFEST, MANIFEST_SIG}
     for name in sorted(listed | present):
         if name not in listed:
-            raise _fail(name, "bundle.member_unlisted")
+            raise fail(name, "bundle.member_unlisted")
         if name not in present:
-            raise _fail(name, "bundle.member_missing")
+            raise fail(name, "bundle.member_missing")
     for name in REQUIRED:
         if name not in listed:
-            raise _fail(name, "bundle.member_missing")
+            raise fail(name, "bundle.member_missing")
     for fact in manifest.files:
         _check_digest(files[fact.name], fact, manifest)
 
@@ -341,155 +268,17 @@ def _check_digest(data: bytes, fact: FileFact, manifest: _Manifest) -> None:
     if len(data) == fact.size and hashlib.sha256(data).hexdigest() == fact.sha256:
         return
     if name == LOG:
-        raise _CheckFailedError(locate_log_damage(data, manifest.head))
-    raise _fail(name, "bundle.member_changed")
-
-
-def locate_log_damage(log: bytes, head: str) -> BundleFailure:
-    """Where a log that differs from the signed one first goes wrong.
-
-    Its digest already proves the change; this finds the first line whose stored hash is not
-    the SHA-256 of the rest of the line, or that does not link to the line before, reading the
-    hashes straight off the canonical lines (several times faster than parsing every entry,
-    which matters when a tamper test does this for every byte), and asks the domain's strict
-    parser for the reason.  A log whose lines all hold but that ends elsewhere was truncated
-    or extended: ``bundle.log_head_mismatch``.
-    """
-    lines = log.split(b"\n")
-    rest = lines.pop()  # b"" when the log ends with a newline
-    previous = GENESIS.encode("ascii")
-    sha256 = hashlib.sha256
-    for number, line in enumerate(lines, start=1):
-        # In a canonical line the entry's own ``,"hash":"<64 hex>"`` is the last one, and the
-        # hashed content is the line without it (the record's keys are sorted, v1 format).
-        content, pair, tail = line.rpartition(_HASH_PAIR)
-        stored = tail[:64]
-        if (
-            not pair
-            or tail[64:65] != b'"'
-            or sha256(content + tail[65:]).hexdigest().encode("ascii") != stored
-            or b'"prev_hash":"' + previous + b'"' not in tail
-        ):
-            reason = _entry_reason(line, number, previous.decode("ascii"))
-            return failure(LOG, "bundle.log_entry_invalid", number, reason=reason)
-        previous = stored
-    if rest:
-        reason = "evidence.log_no_final_newline"
-        return failure(LOG, "bundle.log_entry_invalid", len(lines) + 1, reason=reason)
-    if previous.decode("ascii") != head:
-        return failure(LOG, "bundle.log_head_mismatch")
-    return failure(LOG, "bundle.member_changed")
-
-
-def _entry_reason(line: bytes, number: int, previous: str) -> str:
-    try:
-        entry = parse_entry(line)
-    except DomainError as exc:
-        return exc.code
-    if entry.seq != number:
-        return "evidence.seq_mismatch"
-    if entry.prev_hash != previous:
-        return "evidence.broken_link"
-    return "evidence.hash_mismatch"
+        raise CheckFailedError(locate_log_damage(data, manifest.head))
+    raise fail(name, "bundle.member_changed")
 
 
 # ---------------------------------------------------------------------------------------------
-# the log, receipts and payments
-
-
-def _check_log(data: bytes, manifest: _Manifest) -> tuple[LogEntry, ...]:
-    try:
-        entries = parse_log(data)
-    except DomainError as exc:
-        line = exc.params.get("line")
-        raise _fail(
-            LOG,
-            "bundle.log_entry_invalid",
-            line if isinstance(line, int) else None,
-            reason=exc.code,
-        ) from None
-    chain = verify_chain(entries, expected_head=manifest.head)
-    if not chain.ok:
-        if chain.first_bad_seq is not None:
-            reason = chain.problem or "evidence.hash_mismatch"
-            raise _fail(LOG, "bundle.log_entry_invalid", chain.first_bad_seq, reason=reason)
-        raise _fail(LOG, "bundle.log_head_mismatch")
-    if len(entries) != manifest.events:
-        raise _fail(LOG, "bundle.log_length", events=len(entries), expected=manifest.events)
-    if entries and entries[0].case_id != manifest.case_id:
-        raise _fail(LOG, "bundle.log_other_case", 1)
-    return entries
-
-
-def _lines(name: str, data: bytes) -> list[bytes]:
-    if not data:
-        return []
-    lines = data.split(b"\n")
-    if lines.pop() != b"":
-        raise _fail(name, "bundle.line_invalid", len(lines) + 1)
-    for number, line in enumerate(lines, start=1):
-        if not line:
-            raise _fail(name, "bundle.line_invalid", number)
-    return lines
-
-
-def _receipt(line: bytes) -> tuple[Receipt, bytes] | None:
-    record = parse_json_object(line)
-    if record is None or set(record) != set(RECEIPT_FIELDS):
-        return None
-    try:
-        at = datetime.fromisoformat(record["at"])
-        receipt = Receipt(record["case_id"], record["seq"], record["head"], at)
-        signature = base64.b64decode(record["signature"], validate=True)
-    except (DomainError, ValueError, TypeError):
-        return None
-    if canonical_json(receipt_record(receipt, signature)) != line:
-        return None
-    return receipt, signature
-
-
-def _check_receipts(
-    name: str,
-    data: bytes,
-    entries: Sequence[LogEntry],
-    manifest: _Manifest,
-    verify: Verifier,
-) -> int:
-    lines = _lines(name, data)
-    for number, line in enumerate(lines, start=1):
-        parsed = _receipt(line)
-        if parsed is None:
-            raise _fail(name, "bundle.line_invalid", number)
-        receipt, signature = parsed
-        if receipt.case_id != manifest.case_id:
-            raise _fail(name, "bundle.receipt_other_case", number)
-        if not verify_receipt(receipt, signature, verify):
-            raise _fail(name, "bundle.receipt_signature", number)
-        if not receipt_matches(entries, receipt):
-            raise _fail(name, "bundle.receipt_not_in_log", number, seq=receipt.seq)
-    return len(lines)
-
-
-def _check_payments(data: bytes, entries: Sequence[LogEntry]) -> int:
-    events = payment_events(entries)
-    seen: set[str] = set()
-    lines = _lines(PAYMENTS, data)
-    for number, line in enumerate(lines, start=1):
-        record = parse_json_object(line)
-        if record is None:
-            raise _fail(PAYMENTS, "bundle.line_invalid", number)
-        problem = payment_problem(record, events)
-        if problem is not None:
-            raise _fail(PAYMENTS, problem, number)
-        if record[EVENT_HASH] in seen:
-            raise _fail(PAYMENTS, "bundle.payment_duplicate", number)
-        seen.add(record[EVENT_HASH])
-    return len(lines)
+# the container
 
 
 def _check_container(data: bytes, members: Sequence[Member]) -> None:
     for member in members:
         if not crc_matches(member):
-            raise _fail(member.name, "bundle.zip_crc_changed")
+            raise fail(member.name, "bundle.zip_crc_changed")
     if write_zip((m.name, m.data) for m in members) != data:
-        raise _fail(CONTAINER, "bundle.zip_not_canonical")
+        raise fail(CONTAINER, "bundle.zip_not_canonical")
