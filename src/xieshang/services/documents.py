@@ -130,8 +130,14 @@ def upload_document(
 
 
 def _remove_if_unreferenced(uow: UnitOfWork, blobs: BlobStore, sha256: str) -> bool:
+    """Delete the blob unless another upload, an agreement or a case log entry (a sent letter,
+    a certificate) still names the same bytes: evidence never goes with an upload."""
     with uow:
-        if uow.documents.count_with_sha256(sha256) > 0:
+        if (
+            uow.documents.count_with_sha256(sha256) > 0
+            or uow.agreements.uses_blob(sha256)
+            or uow.case_events.mention(sha256)
+        ):
             return False
     return blobs.delete(sha256)
 

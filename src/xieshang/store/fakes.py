@@ -472,6 +472,10 @@ class FakeCaseEventRepository:
         rows = self._rows(case_id)
         return event_entry(rows[-1]) if rows else None
 
+    def mention(self, text: str) -> bool:
+        rows = self.memory.rows(CaseEventRow.__tablename__).values()
+        return any(isinstance(r, CaseEventRow) and text in r.body for r in rows)
+
 
 class FakeOfferRepository(_FakeRows[OfferRow]):
     model = OfferRow
@@ -493,6 +497,9 @@ class FakeAgreementRepository(_FakeRows[AgreementRow]):
     def current(self, case_id: int) -> AgreementRow | None:
         live = [a for a in self.list_for_case(case_id) if a.status != AgreementStatus.VOID.value]
         return live[-1] if live else None
+
+    def uses_blob(self, sha256: str) -> bool:
+        return bool(self._where(lambda a: sha256 in (a.document_sha256, a.sealed_sha256)))
 
 
 class FakeSignatureRepository(_FakeTable[SignatureRow]):

@@ -280,6 +280,11 @@ class CaseEventRepository(Protocol):
         """The last entry, or ``None`` for an empty log."""
         ...
 
+    def mention(self, text: str) -> bool:
+        """Whether any log entry's body contains ``text`` (e.g. a blob's digest, so evidence
+        the log names is never removed with an upload of the same bytes)."""
+        ...
+
 
 class OfferRepository(Rows[OfferRow], Protocol):
     def list_for_case(self, case_id: int) -> Sequence[OfferRow]:
@@ -293,6 +298,10 @@ class OfferRepository(Rows[OfferRow], Protocol):
 
 class AgreementRepository(Rows[AgreementRow], Protocol):
     def list_for_case(self, case_id: int) -> Sequence[AgreementRow]: ...
+
+    def uses_blob(self, sha256: str) -> bool:
+        """Whether an agreement's document or sealed PDF is this blob."""
+        ...
 
     def current(self, case_id: int) -> AgreementRow | None:
         """The case's latest agreement that is not void."""
@@ -329,7 +338,7 @@ class CollectionContactRepository(Rows[CollectionContactRow], Protocol):
     def list_for_borrower(
         self, borrower_id: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
     ) -> Page[CollectionContactRow]:
-        """The borrower's records, oldest contact first."""
+        """The borrower's records in the order they were recorded (by id)."""
         ...
 
     def all_for_borrower(self, borrower_id: int) -> Sequence[CollectionContactRow]: ...

@@ -430,6 +430,11 @@ class SqlCaseEventRepository:
         row = self.session.scalar(query)
         return None if row is None else event_entry(row)
 
+    def mention(self, text: str) -> bool:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = select(CaseEventRow.id).where(CaseEventRow.body.like(pattern, escape="\\"))
+        return self.session.scalar(query.limit(1)) is not None
+
 
 class _SqlWriteOnce(_Table[Any]):
     def add(self, row: Any) -> Any:
@@ -465,6 +470,12 @@ class SqlAgreementRepository(_Rows[AgreementRow]):
             AgreementRow.status != AgreementStatus.VOID.value,
         )
         return self.session.scalar(query.order_by(AgreementRow.id.desc()).limit(1))
+
+    def uses_blob(self, sha256: str) -> bool:
+        query = select(AgreementRow.id).where(
+            (AgreementRow.document_sha256 == sha256) | (AgreementRow.sealed_sha256 == sha256)
+        )
+        return self.session.scalar(query.limit(1)) is not None
 
 
 class SqlSignatureRepository(_SqlWriteOnce):
