@@ -5,6 +5,7 @@ new one (then the chain, the receipts and the checkpoints must catch it)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -279,3 +280,41 @@ def test_a_crc_changed_the_same_way_in_both_headers_is_caught_after_the_content(
     failure = check(bytes(bundle)).failure
     assert failure is not None and failure.member == first.filename
     assert failure.code == "bundle.zip_crc_changed"
+
+
+def signed_manifest(raw: bytes) -> bytes:
+    """The sample bundle with ``raw`` as its manifest, signed by the instance key."""
+    files = members(sample_bundle())
+    files["manifest.json"] = raw
+    files["manifest.sig"] = base64.b64encode(KEY.sign(raw)) + b"\n"
+    return canonical_zip.write_zip(files.items())
+
+
+def test_a_signed_manifest_that_is_not_canonical_json_is_named() -> None:
+    manifest = json.loads(members(sample_bundle())["manifest.json"])
+    raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    failure = check(signed_manifest(raw)).failure
+    assert failure is not None
+    assert (failure.member, failure.code) == ("manifest.json", "bundle.manifest_invalid")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"type":"xieshang-evidence-bundle","type":"xieshang-evidence-bundle","v":1}',
+        b'{"type":"xieshang-evidence-bundle","v":1.0}',
+        b"[]",
+        b"\xff",
+    ],
+)
+def test_a_signed_manifest_that_is_not_a_bundle_manifest_is_named(raw: bytes) -> None:
+    failure = check(signed_manifest(raw)).failure
+    assert failure is not None
+    assert (failure.member, failure.code) == ("manifest.json", "bundle.manifest_invalid")
+
+
+def test_a_manifest_of_a_later_format_version_says_so() -> None:
+    manifest = json.loads(members(sample_bundle())["manifest.json"])
+    failure = check(signed_manifest(canonical_json({**manifest, "v": 2}))).failure
+    assert failure is not None and failure.code == "bundle.manifest_version"
+    assert failure.detail["version"] == "2"

@@ -137,13 +137,46 @@ def file_fact(name: str, data: bytes) -> FileFact:
     return FileFact(name, len(data), hashlib.sha256(data).hexdigest())
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({key for key, _ in pairs}) != len(pairs):
+        raise ValueError("a repeated key")
+    return dict(pairs)
+
+
+def _no_fraction(text: str) -> Any:
+    raise ValueError(f"a number with a fraction: {text}")
+
+
+def parse_json_strict(raw: bytes) -> dict[str, Any] | None:
+    """The JSON object in ``raw``, or ``None`` for anything else, a repeated key or a number
+    with a fraction or exponent; the layout of the bytes is not checked.
+
+    >>> parse_json_strict(b'{"a": 1}'), parse_json_strict(b'{"a":1,"a":2}'), parse_json_strict(b'[1.5]')
+    ({'a': 1}, None, None)
+    """  # noqa: E501 - a doctest line
+    try:
+        value = json.loads(
+            raw,
+            object_pairs_hook=_unique_keys,
+            parse_float=_no_fraction,
+            parse_constant=_no_fraction,
+        )
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def parse_json_object(line: bytes) -> dict[str, Any] | None:
     """The object of one canonical JSON line (no final newline), or ``None`` when the bytes
-    are not exactly the canonical JSON of an object."""
+    are not exactly the canonical JSON of an object.
+
+    >>> parse_json_object(b'{"a":1,"b":"x"}'), parse_json_object(b'{"b":"x","a":1}')
+    ({'a': 1, 'b': 'x'}, None)
+    """
+    value = parse_json_strict(line)
     try:
-        value = json.loads(line)
-        if isinstance(value, dict) and canonical_json(value) == line:
+        if value is not None and canonical_json(value) == line:
             return value
-    except (ValueError, RecursionError):  # DomainError is a ValueError (a float, say)
+    except ValueError:  # DomainError: what canonical JSON refuses (a huge integer, say)
         pass
     return None

@@ -4,7 +4,7 @@ The checks run in this order and stop at the first failure, so the item named is
 specific one a change touches (a changed byte of a log line names that entry, not the ZIP):
 
 1. the container: every ZIP header exactly as the canonical layout has it (``canonical_zip``);
-2. ``manifest.json``: present, canonical JSON, format ``xieshang-evidence-bundle`` version 1;
+2. ``manifest.json``: present, a JSON object of format ``xieshang-evidence-bundle`` version 1;
 3. the public key: the one given, else the bundle's own ``public_key.pem``;
 4. ``manifest.sig``: the key's signature of the exact bytes of ``manifest.json``;
 5. the members: each listed one present with the listed size and SHA-256, nothing unlisted,
@@ -14,8 +14,8 @@ specific one a change touches (a changed byte of a log line names that entry, no
 7. ``checkpoints.jsonl`` and ``receipts.jsonl``: each signature verifies and the log holds
    the signed head at the signed seq;
 8. ``payments.jsonl``: each record matches a distinct ``payment`` event of the log;
-9. the CRC-32 of every member, and finally the whole container rebuilt from its members
-   equals the bundle byte for byte.
+9. ``manifest.json`` is canonical JSON, the CRC-32 of every member matches, and finally the
+   whole container rebuilt from its members equals the bundle byte for byte.
 
 A bundle checked only against its own ``public_key.pem`` proves that nothing changed since it
 was signed, not who signed it: compare ``key_fingerprint`` with the instance's published key.
@@ -47,6 +47,7 @@ from .bundle_format import (
     FileFact,
     key_fingerprint,
     parse_json_object,
+    parse_json_strict,
 )
 from .bundle_records import check_log, check_payments, check_receipts, locate_log_damage
 from .bundle_report import (
@@ -154,7 +155,7 @@ def _check(
     for name in (CHECKPOINTS, RECEIPTS):
         progress.counts[name] = check_receipts(name, files[name], entries, manifest.case_id, verify)
     progress.counts[PAYMENTS] = check_payments(files[PAYMENTS], entries)
-    _check_container(data, members)
+    _check_container(data, members, manifest_bytes)
 
 
 def _required(files: Mapping[str, bytes], name: str) -> bytes:
@@ -200,7 +201,9 @@ def _is_hex(value: object) -> bool:
 
 
 def _parse_manifest(raw: bytes) -> _Manifest:
-    value = parse_json_object(raw)
+    # Its canonical form is checked last (``_check_container``): a changed manifest fails its
+    # signature anyway, and every other change is found without re-encoding it.
+    value = parse_json_strict(raw)
     if value is None or value.get("type") != BUNDLE_TYPE:
         raise fail(MANIFEST, "bundle.manifest_invalid")
     if value.get("v") != BUNDLE_VERSION or type(value.get("v")) is not int:
@@ -273,10 +276,12 @@ def _check_digest(data: bytes, fact: FileFact, manifest: _Manifest) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# the container
+# the forms: manifest and container
 
 
-def _check_container(data: bytes, members: Sequence[Member]) -> None:
+def _check_container(data: bytes, members: Sequence[Member], manifest: bytes) -> None:
+    if parse_json_object(manifest) is None:
+        raise fail(MANIFEST, "bundle.manifest_invalid")
     for member in members:
         if not crc_matches(member):
             raise fail(member.name, "bundle.zip_crc_changed")
