@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from api.agreement_matrix import agreement_calls, agreement_case
 from api.test_data_api import PDF, STATEMENT, private_loan_json
 from support.api_people import BOTH_DATABASES, PASSWORD, START
 from support.sealed_case import sealed_case
@@ -301,6 +302,8 @@ MATRIX: tuple[Call, ...] = (
         OWNER_AND_LENDER,
         _request("POST", lambda w: f"/api/cases/{w.ids['case']}/receipt"),
     ),
+    # The agreement, its letters and the evidence bundle (api/agreement_matrix.py).
+    *agreement_calls(Call, _request),
     # Repayment: both parties of a sealed agreement record payments and read the ledger; the
     # settlement certificate exists once the plan is paid off ("settled_case").
     Call(
@@ -457,6 +460,7 @@ def world(api, people) -> World:
         )
     )["id"]
     ids |= _cases(api, owner, callers["consented_agent"].headers, lender, ok)
+    ids |= agreement_case(people, callers, lender)
     # A sealed agreement with the consenting lender, and another one already paid off.
     for name in ("sealed_case", "settled_case"):
         ids[name] = sealed_case(
