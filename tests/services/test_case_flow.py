@@ -19,7 +19,7 @@ from xieshang.domain.evidence import verify_chain
 from xieshang.security.passwords import hash_password
 from xieshang.security.pdf_seal import verify_sealed_pdf
 from xieshang.services import agreements, cases, negotiation
-from xieshang.services.loans import create_loan, local_today
+from xieshang.services.loans import create_loan, local_today, update_loan
 from xieshang.services.offer_evaluation import evaluate_offer
 
 PASSWORD = "correct horse battery staple 2026"
@@ -204,3 +204,36 @@ def test_a_loan_cannot_be_in_two_open_cases(setup):
         cases.open_case(
             container.uow(), b, b.user_id, loan_ids=[loan_id], external_platform="乙", now=NOW
         )
+
+
+def test_a_lender_sees_that_it_may_answer_a_submission_directly(setup):
+    container, world, loan_id = setup
+    b, a = world.borrower, world.agent_a
+    case = cases.open_case(
+        container.uow(),
+        b,
+        b.user_id,
+        loan_ids=[loan_id],
+        lender_organisation_id=world.org_a,
+        now=NOW,
+    )
+    cases.submit_case(container.uow(), b, case.id, terms=terms(loan_id, 12), now=NOW)
+    seen = cases.get_case(container.uow(), a, case.id, now=NOW)
+    assert set(seen.allowed) == {"start_review", "reject", "counter", "accept"}
+    mine = cases.get_case(container.uow(), b, case.id, now=NOW)
+    assert set(mine.allowed) == {"withdraw"}
+
+
+def test_a_loan_under_negotiation_cannot_be_edited_but_a_draft_s_loan_can(setup):
+    container, world, loan_id = setup
+    b = world.borrower
+    changed = loan_input(example("online-micro-lender.toml"), lender_organisation_id=world.org_a)
+    case = cases.open_case(
+        container.uow(), b, b.user_id, loan_ids=[loan_id], external_platform="某平台", now=NOW
+    )
+    update_loan(container.uow(), b, loan_id, changed, now=NOW)  # a draft: still free
+    cases.submit_case(container.uow(), b, case.id, terms=terms(loan_id, 12), now=NOW)
+    with pytest.raises(DomainError, match=r"loan\.in_negotiation"):
+        update_loan(container.uow(), b, loan_id, changed, now=NOW)
+    cases.move(container.uow(), b, case.id, Action.WITHDRAW, now=NOW)
+    update_loan(container.uow(), b, loan_id, changed, now=NOW)  # the round ended

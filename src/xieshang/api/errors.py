@@ -51,6 +51,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "case.changed_concurrently": 409,
     "case.loan_in_open_case": 409,
     "loan.in_case": 409,
+    "loan.in_negotiation": 409,
     "agreement.not_awaiting_signatures": 409,
     "letter.already_sent": 409,  # a sent letter is frozen in the case log
     # Beyond the organisation's policy without the approver's role; a failed password/TOTP

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from xieshang.domain.case_state import Action
 from xieshang.domain.errors import DomainError
 from xieshang.domain.evidence import serialise_log
-from xieshang.services import case_receipts, cases, negotiation
+from xieshang.services import case_receipts, cases, negotiation, payments
 from xieshang.services.offer_evaluation import evaluate_offer
 
 from .deps import ActorDep, ContainerDep, IdempotencyKeyDep, LangDep, PageDep
@@ -140,7 +140,17 @@ def list_cases(
 
 @router.get("/api/cases/{case_id}", response_model=CaseOut, summary="A case")
 def get_case(case_id: PathId, container: ContainerDep, actor: ActorDep) -> CaseOut:
-    return CaseOut.of(cases.get_case(container.uow(), actor, case_id, now=container.clock()))
+    now = container.clock()
+    # The ledger's moves for today first (a missed installment shows as breach on sight).
+    payments.refresh(
+        container.uow(),
+        container.blobs,
+        actor,
+        case_id,
+        now=now,
+        sign=container.instance_key.sign,
+    )
+    return CaseOut.of(cases.get_case(container.uow(), actor, case_id, now=now))
 
 
 @router.post(

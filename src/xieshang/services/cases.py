@@ -215,6 +215,12 @@ def _view(uow: UnitOfWork, case: CaseRow, side: Side, today: date) -> CaseView:
     moves: set[Action] = set(allowed_actions(status, side.party))
     if side.records_platform:
         moves |= allowed_actions(status, Party.LENDER)
+    if (side.party is Party.LENDER or side.records_platform) and status.state is (
+        CaseState.SUBMITTED
+    ):
+        # A lender may answer a submission directly: its review is implied (implicit_review).
+        reviewed = transition(status, Action.START_REVIEW, Party.LENDER, today=today)
+        moves |= allowed_actions(reviewed, Party.LENDER) & {Action.COUNTER, Action.ACCEPT}
     return CaseView(
         id=case.id,
         borrower_id=case.borrower_id,

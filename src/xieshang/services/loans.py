@@ -16,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from xieshang.data.law import load_legal_rules, load_lpr_table
+from xieshang.domain.case_state import CaseState
 from xieshang.domain.errors import DomainError
 from xieshang.domain.law import LegalAssessment, assess_loan
 from xieshang.domain.loan import Fee, FeeTiming, Loan, make_loan
@@ -304,12 +305,24 @@ def get_loan(uow: UnitOfWork, actor: Actor, loan_id: int, *, as_of: date) -> Loa
     return dataclasses.replace(detail, as_of=as_of, negotiation=negotiation)
 
 
+# Case states that leave a loan's terms free to edit: a draft not yet sent, or a round that
+# ended without an agreement.
+_EDITABLE_IN = frozenset(
+    {CaseState.DRAFT.value, CaseState.WITHDRAWN.value, CaseState.REJECTED.value}
+)
+
+
 def update_loan(
     uow: UnitOfWork, actor: Actor, loan_id: int, data: LoanInput, *, now: datetime
 ) -> LoanView:
-    """Replace a loan's terms (fees and typed schedule rows included)."""
+    """Replace a loan's terms (fees and typed schedule rows included).  Not while a case
+    negotiates it or an agreement rests on it: offers and agreements were computed from these
+    terms, and their documents are rendered from them."""
     with uow:
         row = _writable_row(uow, actor, loan_id)
+        bound = [c for c in uow.cases.list_for_loan(loan_id) if c.state not in _EDITABLE_IN]
+        if bound:
+            raise DomainError("loan.in_negotiation", field="loan_id", value=bound[0].id)
         loan = build_loan(data, loan_id=str(row.id))
         _check_organisation(uow, data.lender_organisation_id)
         update_loan_row(row, loan, lender_organisation_id=data.lender_organisation_id, now=now)
