@@ -392,6 +392,9 @@ NO_BORROWER_OBJECT = frozenset(
         # The token is the credential (calendar apps send no session): an unknown one is 404
         # (tests/api/test_reminders_api.py).
         ("GET", "/api/calendar/{token}.ics"),
+        # The caller's own organisation's settings (tests/api/test_lender_settings_api.py).
+        ("GET", "/api/lender/settings"),
+        ("PUT", "/api/lender/settings"),
     }
 )
 

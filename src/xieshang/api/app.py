@@ -16,6 +16,7 @@ from . import (
     routes_cases,
     routes_conduct,
     routes_documents,
+    routes_lender,
     routes_letters,
     routes_loans,
     routes_payments,
@@ -59,6 +60,7 @@ def create_app(container: Any = None) -> FastAPI:
     app.include_router(routes_agreements.router)
     app.include_router(routes_letters.router)
     app.include_router(routes_cases.router)
+    app.include_router(routes_lender.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

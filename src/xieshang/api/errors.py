@@ -57,6 +57,7 @@ STATUS_BY_CODE: dict[str, int] = {
     # Beyond the organisation's policy without the approver's role; a failed password/TOTP
     # re-entry at signing is 403, not 401: the session stays valid, the act is refused.
     "policy.approval_required": 403,
+    "policy.supervisor_only": 403,
     "signature.reentry_failed": 403,
     # Payments are taken only under a sealed agreement in repayment; a reused reference with
     # other details is a conflict with the payment already recorded.
