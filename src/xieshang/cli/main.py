@@ -27,6 +27,7 @@ from . import (
     conduct_cmd,
     evidence_cmd,
     keys_cmd,
+    lender_cmd,
     payment_cmd,
     plan_cmd,
     schedule_cmd,
@@ -52,6 +53,7 @@ app.add_typer(conduct_cmd.conduct_app, name="conduct")
 app.add_typer(agreement_cmd.agreement_app, name="agreement")
 app.add_typer(keys_cmd.keys_app, name="keys")
 app.add_typer(evidence_cmd.evidence_app, name="evidence")
+app.add_typer(lender_cmd.lender_app, name="lender")
 payment_cmd.register(agreement_case_cmd.case_app)
 case_cmd.register(agreement_case_cmd.case_app)
 app.add_typer(agreement_case_cmd.case_app, name="case")
