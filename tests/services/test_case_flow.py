@@ -237,3 +237,38 @@ def test_a_loan_under_negotiation_cannot_be_edited_but_a_draft_s_loan_can(setup)
         update_loan(container.uow(), b, loan_id, changed, now=NOW)
     cases.move(container.uow(), b, case.id, Action.WITHDRAW, now=NOW)
     update_loan(container.uow(), b, loan_id, changed, now=NOW)  # the round ended
+
+
+def test_the_sealed_time_on_record_is_the_time_in_the_seal(setup):
+    container, world, loan_id = setup
+    case_id = _signed_case(container, world, loan_id)
+    deal = agreements.get_agreement(container.uow(), world.borrower, case_id)
+    pdf, _ = agreements.agreement_document(
+        container.uow(), container.blobs, world.borrower, case_id, fmt="pdf"
+    )
+    report = verify_sealed_pdf(pdf, public_key_pem=container.instance_key.public_key_pem())
+    assert report.ok and report.signed_at == deal.sealed_at
+
+
+def _signed_case(container, world, loan_id: int) -> int:
+    uow, b, a = container.uow, world.borrower, world.agent_a
+    sign = container.instance_key.sign
+    case = cases.open_case(
+        uow(), b, b.user_id, loan_ids=[loan_id], lender_organisation_id=world.org_a, now=NOW
+    )
+    cases.submit_case(uow(), b, case.id, terms=terms(loan_id, 12), now=NOW, sign=sign)
+    negotiation.accept_offer(uow(), container.blobs, a, case.id, now=NOW, sign=sign)
+    deal = agreements.get_agreement(uow(), b, case.id)
+    for person in (b, a):
+        agreements.sign_agreement(
+            uow(),
+            container.blobs,
+            person,
+            case.id,
+            document_sha256=deal.document_sha256,
+            consent=consent_text("zh"),
+            password=PASSWORD,
+            now=NOW.replace(microsecond=123456),
+            key=container.instance_key,
+        )
+    return case.id

@@ -358,16 +358,18 @@ def sign_agreement(
         )
         _store_status(case, new_status)
         if new_status.state is CaseState.SIGNED:
+            # The seal records whole seconds; the row keeps the same instant.
+            sealed_at = now.replace(microsecond=0)
             terms = json.loads(row.terms)
             sealed = seal_pdf(
                 blobs.read(row.document_sha256),
                 key,
                 reason=f"Xieshang agreement {terms['ref']}",
-                at=now,
+                at=sealed_at,
             )
             sealed_digest = blobs.put(sealed).sha256
             row.sealed_sha256 = sealed_digest
-            row.sealed_at = now
+            row.sealed_at = sealed_at
             row.status = AgreementStatus.SEALED.value
             append_event(
                 uow,
