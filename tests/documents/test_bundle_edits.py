@@ -11,6 +11,7 @@ import json
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -26,8 +27,9 @@ from support.evidence_bundle import (
     with_member,
 )
 from xieshang.documents import canonical_zip
-from xieshang.documents.bundle import BundleReport, verify_bundle
+from xieshang.documents.bundle import BundleReport, build_bundle, verify_bundle
 from xieshang.documents.bundle_format import receipt_record
+from xieshang.domain.errors import DomainError
 from xieshang.domain.evidence import (
     append,
     canonical_json,
@@ -318,3 +320,19 @@ def test_a_manifest_of_a_later_format_version_says_so() -> None:
     failure = check(signed_manifest(canonical_json({**manifest, "v": 2}))).failure
     assert failure is not None and failure.code == "bundle.manifest_version"
     assert failure.detail["version"] == "2"
+
+
+def test_a_payment_left_out_of_the_payments_file_is_named_even_when_re_signed() -> None:
+    bundle = with_member(
+        sample_bundle(), "payments.jsonl", lines_edit(lambda lines: lines[1:]), resign=KEY
+    )
+    failure = check(bundle).failure
+    assert failure is not None
+    assert (failure.item, failure.code) == ("payments.jsonl", "bundle.payment_missing")
+
+
+def test_a_bundle_cannot_be_built_with_a_payment_left_out() -> None:
+    content = sample_content()
+    with pytest.raises(DomainError) as caught:
+        build_bundle(replace(content, payments=content.payments[1:]), sign=KEY.sign)
+    assert caught.value.code == "bundle.payment_missing"

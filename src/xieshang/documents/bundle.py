@@ -123,6 +123,10 @@ def _check_content(content: BundleContent) -> None:
         problem = payment_problem(record, events)
         if problem is not None:
             raise DomainError(problem, field=f"payments[{i}]", name=EVENT_HASH)
+    listed = {record.get(EVENT_HASH) for record in content.payments}
+    missing = sorted(e.seq for h, e in events.items() if h not in listed)
+    if missing:  # the payments file is every payment the log records, not a selection
+        raise DomainError("bundle.payment_missing", field="payments", seq=missing[0])
     if not content.public_key_pem.isascii():
         raise DomainError("bundle.public_key_not_pem", field="public_key_pem")
 

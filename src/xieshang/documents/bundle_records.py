@@ -172,4 +172,7 @@ def check_payments(data: bytes, entries: Sequence[LogEntry]) -> int:
         if record[EVENT_HASH] in seen:
             raise fail(PAYMENTS, "bundle.payment_duplicate", number)
         seen.add(record[EVENT_HASH])
+    missing = sorted(e.seq for h, e in events.items() if h not in seen)
+    if missing:  # a payment the log records was left out of the file
+        raise fail(PAYMENTS, "bundle.payment_missing", seq=missing[0])
     return len(lines)

@@ -13,7 +13,8 @@ specific one a change touches (a changed byte of a log line names that entry, no
    (``xieshang.domain.evidence.verify_chain``), ending at the manifest's head and length;
 7. ``checkpoints.jsonl`` and ``receipts.jsonl``: each signature verifies and the log holds
    the signed head at the signed seq;
-8. ``payments.jsonl``: each record matches a distinct ``payment`` event of the log;
+8. ``payments.jsonl``: each record matches a distinct ``payment`` event of the log, and
+   every ``payment`` event of the log has its record;
 9. ``manifest.json`` is canonical JSON, the CRC-32 of every member matches, and finally the
    whole container rebuilt from its members equals the bundle byte for byte.
 
