@@ -27,7 +27,6 @@ import struct
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -35,39 +34,16 @@ import jinja2
 from markupsafe import Markup
 
 from xieshang.i18n import catalog, message, normalize_lang, text
-from xieshang.present.numbers import percent, yuan
+from xieshang.present.numbers import date_text, money_text, percent, yuan
 
 CJK_FONT = "WenQuanYi Micro Hei"
 FONT_STACK = (
     f'"{CJK_FONT}", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "DejaVu Sans", "Symbola", sans-serif'
 )
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 # ---------------------------------------------------------------------------------------------
-# Numbers, dates and labels as the documents write them
-
-
-def money_text(amount: Decimal) -> str:
-    """An amount in yuan as a document writes it.
-
-    >>> money_text(Decimal("12345.6")), money_text(Decimal("-3"))
-    ('¥12,345.60', '-¥3.00')
-    """
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{yuan(abs(amount))}"
-
-
-def date_text(day: date, lang: str) -> str:
-    """A date in words: ``2026年11月29日`` in Chinese, ``29 Nov 2026`` in English.
-
-    >>> date_text(date(2026, 11, 29), "zh"), date_text(date(2026, 1, 2), "en")
-    ('2026年11月29日', '2 Jan 2026')
-    """
-    if normalize_lang(lang) == "zh":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+# Numbers, dates and labels as the documents write them (amounts and dates: ``present.numbers``,
+# shared with the web pages)
 
 
 def label(key: str, lang: str, **params: Any) -> str:
