@@ -36,6 +36,23 @@ from markupsafe import Markup
 from xieshang.i18n import catalog, message, normalize_lang, text
 from xieshang.present.numbers import date_text, money_text, percent, yuan
 
+__all__ = [
+    "CJK_FONT",
+    "FONT_STACK",
+    "date_text",
+    "display_width",
+    "item_number",
+    "label",
+    "money_text",
+    "page_counter_css",
+    "render_html",
+    "render_pdf",
+    "render_text",
+    "section_heading",
+    "template_env",
+    "text_table",
+]
+
 CJK_FONT = "WenQuanYi Micro Hei"
 FONT_STACK = (
     f'"{CJK_FONT}", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "DejaVu Sans", "Symbola", sans-serif'
