@@ -25,13 +25,14 @@ import socket
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page
 
 import xieshang
 from xieshang.api.app import create_app
@@ -74,7 +75,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# Set-up costs, printed at the end of the run (reported, never asserted).
+TIMINGS: dict[str, float] = {}
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TIMINGS:
+        spent = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in TIMINGS.items())
+        terminalreporter.write_line(f"browser tests: {spent}")
     if ARTIFACTS.is_dir() and any(ARTIFACTS.iterdir()):
         terminalreporter.write_line(f"browser screenshots: {ARTIFACTS}")
 
@@ -112,6 +120,7 @@ def _wait_healthy(url: str, thread: threading.Thread) -> None:
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    started = time.perf_counter()
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     # Plain http on loopback: the session cookie must not be Secure or the browser drops it.
     settings = Settings(data_dir=data_dir, throwaway=True, cookie_secure=False)
@@ -141,6 +150,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(f"{base_url}/healthz", thread)
+        TIMINGS["app with demo data ready"] = time.perf_counter() - started
         yield LiveApp(base_url=base_url, logins=logins, container=container)
     finally:
         server.should_exit = True
@@ -177,6 +187,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
+def browser(launch_browser: Callable[[], Browser]) -> Iterator[Browser]:
+    """pytest-playwright's browser, timed."""
+    started = time.perf_counter()
+    launched = launch_browser()
+    TIMINGS["Chromium launched"] = time.perf_counter() - started
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="session")
 def base_url(live_app: LiveApp) -> str:
     """Replaces pytest-playwright's ``--base-url`` option: the live app's address."""
     return live_app.base_url
@@ -198,7 +218,7 @@ class Shots:
         self.folder = folder
 
     def save(
-        self, page: Any, name: str, *, selector: str | None = None, full_page: bool = True
+        self, page: Page, name: str, *, selector: str | None = None, full_page: bool = True
     ) -> Path:
         """The page (whole, or what the window shows), or the first element matching
         ``selector``; returns the PNG's path."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
+
+from playwright.sync_api import Page
 
 
-def rendered_fonts(page: Any, selector: str) -> dict[str, int]:
+def rendered_fonts(page: Page, selector: str) -> dict[str, int]:
     """The fonts that drew the text of the first element matching ``selector``: family name →
     number of glyphs drawn with it."""
     cdp = page.context.new_cdp_session(page)

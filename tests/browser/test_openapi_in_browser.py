@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+
+from playwright.sync_api import Page
 
 from .conftest import LiveApp, Shots
 
 
 def test_the_openapi_document_loads_in_the_browser_and_names_the_health_route(
-    page: Any, live_app: LiveApp, shots: Shots
+    page: Page, live_app: LiveApp, shots: Shots
 ) -> None:
     response = page.goto("/openapi.json")
     assert response is not None and response.status == 200
