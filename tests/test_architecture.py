@@ -30,7 +30,18 @@ ALLOWED: dict[str, set[str]] = {
     "services": {"domain", "data", "store", "documents", "batch", "security"},
     "i18n": set(),
     "present": {"domain", "i18n"},
-    "api": {"services", "domain", "data", "i18n", "present", "security", "bootstrap", "settings"},
+    # The one app object serves the API and the pages: ``create_app`` installs the web face.
+    "api": {
+        "services",
+        "domain",
+        "data",
+        "i18n",
+        "present",
+        "security",
+        "bootstrap",
+        "settings",
+        "web",
+    },
     "web": {"services", "domain", "data", "i18n", "present", "security", "bootstrap", "settings"},
     "cli": {
         "services",

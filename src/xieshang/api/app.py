@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from xieshang import __version__
+from xieshang.web.app import install_web
 
 from . import (
     routes_admin,
@@ -67,4 +68,5 @@ def create_app(container: Any = None) -> FastAPI:
         """Liveness: the process answers."""
         return {"status": "ok", "version": __version__}
 
+    install_web(app)  # the pages, /static, security headers and HTML error pages
     return app

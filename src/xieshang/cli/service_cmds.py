@@ -66,7 +66,7 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="Worker processes."),
     lang: str | None = LangOption,
 ) -> None:
-    """Serve the API (and, later, the web pages) over HTTP."""
+    """Serve the web app and the API over HTTP (the pages at /, the API under /api)."""
     import uvicorn
 
     from xieshang.bootstrap import build_container

@@ -1,0 +1,61 @@
+"""Where each role lands after logging in: the borrower's dashboard, the lender staff's desk
+(their organisation's cases), the counselor's clients (the borrowers who granted them access).
+
+Each page asks the services as the logged-in caller, so it shows exactly what the API would
+show them: a borrower only their own data, staff only their organisation's cases.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from xieshang.services import cases, overview, reminders, sharing
+from xieshang.services.loans import local_today
+
+from .render import render
+from .session import container_of, page_router, require_actor
+
+router = page_router()
+
+LIST_LIMIT = 200
+CLOSED_STATES = frozenset({"completed", "withdrawn", "rejected"})
+
+
+@router.get("/dashboard")
+def dashboard(request: Request) -> Response:
+    actor = require_actor(request, "borrower")
+    container = container_of(request)
+    now = container.clock()
+    today = local_today(now)
+    summary = overview.borrower_overview(container.uow(), actor, actor.user_id, as_of=today)
+    found, _ = cases.list_cases(container.uow(), actor, limit=LIST_LIMIT, offset=0, now=now)
+    open_cases = [c for c in found if c.state not in CLOSED_STATES]
+    notices = reminders.notices(container.uow(), actor, today=today)
+    return render(
+        request,
+        "dashboard",
+        user=actor,
+        today=today,
+        overview=summary,
+        cases=open_cases,
+        notices=notices,
+    )
+
+
+@router.get("/desk")
+def desk(request: Request) -> Response:
+    actor = require_actor(request, "agent", "supervisor")
+    container = container_of(request)
+    now = container.clock()
+    found, total = cases.list_cases(container.uow(), actor, limit=LIST_LIMIT, offset=0, now=now)
+    queue = sorted(found, key=lambda c: (not c.overdue, c.deadline is None, c.deadline, c.id))
+    return render(request, "desk", user=actor, cases=queue, total=total)
+
+
+@router.get("/clients")
+def clients(request: Request) -> Response:
+    actor = require_actor(request, "counselor")
+    container = container_of(request)
+    page = sharing.list_grants(container.uow(), actor, limit=LIST_LIMIT, offset=0)
+    return render(request, "clients", user=actor, grants=page.items, total=page.total)

@@ -1,0 +1,118 @@
+"""The authorisation matrix for pages: every page route, called by every kind of caller.
+
+A page that shows someone's data is listed in ``PAGES`` with the callers who may open it (they
+get it, showing only what is theirs or their organisation's; anyone else logged in gets a 403
+page; a visitor who is not logged in is sent to /login).  A page or form that shows nobody's
+data is listed in ``PUBLIC``.  A new page route in neither fails
+``test_every_page_route_has_an_authorisation_decision`` — so adding a page forces a decision.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.conftest import page_routes
+from web.world import OTHER_LENDER_NAME, OWNER_LENDER_NAME, make_world
+
+CALLERS = (
+    "owner",
+    "other_borrower",
+    "agent",
+    "supervisor",
+    "other_agent",
+    "counselor",
+    "other_counselor",
+    "anonymous",
+)
+PAGES: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/dashboard"): frozenset({"owner", "other_borrower"}),
+    ("GET", "/desk"): frozenset({"agent", "supervisor", "other_agent"}),
+    ("GET", "/clients"): frozenset({"counselor", "other_counselor"}),
+}
+PUBLIC = frozenset(
+    {
+        ("GET", "/"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("GET", "/signup"),
+        ("POST", "/signup"),
+        ("POST", "/logout"),  # ends the caller's own session only
+        ("POST", "/lang"),
+    }
+)
+
+
+def test_every_page_route_has_an_authorisation_decision(web):
+    routes = page_routes(web.client.app)
+    covered = set(PAGES) | PUBLIC
+    assert routes - covered == set(), "page routes without an authorisation decision"
+    assert covered - routes == set(), "the matrix names pages that no longer exist"
+
+
+@pytest.fixture
+def browsers(people, new_browser):
+    world = make_world(people)
+    found = {}
+    for caller in CALLERS:
+        browser = new_browser()
+        if caller != "anonymous":
+            browser.log_in(world.people[caller])
+        found[caller] = browser
+    return world, found
+
+
+def test_only_the_listed_callers_open_each_page(browsers):
+    _, browser = browsers
+    for (_, path), allowed in PAGES.items():
+        for caller in CALLERS:
+            response = browser[caller].get(path)
+            if caller in allowed:
+                expected = 200
+            elif caller == "anonymous":
+                expected = 303
+            else:
+                expected = 403
+            assert response.status_code == expected, (path, caller, response.status_code)
+            if expected == 303:
+                assert response.headers["location"].startswith("/login?next=")
+
+
+def case_ids(html: str) -> set[int]:
+    return {int(n) for n in re.findall(r"(?:案件|Case) (\d+)</td>", html)}
+
+
+def test_a_borrower_sees_only_their_own_loans_and_cases(browsers):
+    world, browser = browsers
+    own = browser["owner"].get("/dashboard").text
+    other = browser["other_borrower"].get("/dashboard").text
+    assert OWNER_LENDER_NAME in own and OTHER_LENDER_NAME not in own
+    assert OTHER_LENDER_NAME in other and OWNER_LENDER_NAME not in other
+    assert case_ids(own) == {world.cases["owner"]}
+    assert case_ids(other) == {world.cases["other_borrower"]}
+
+
+def test_lender_staff_see_only_their_organisations_cases(browsers):
+    world, browser = browsers
+    for caller in ("agent", "supervisor"):
+        assert case_ids(browser[caller].get("/desk").text) == {world.cases["owner"]}
+    assert case_ids(browser["other_agent"].get("/desk").text) == {world.cases["other_borrower"]}
+
+
+def test_a_counselor_sees_only_the_borrowers_who_granted_them(browsers):
+    world, browser = browsers
+    owner_name = world.people["owner"].email.split("@")[0]
+    other_name = world.people["other_borrower"].email.split("@")[0]
+    granted = browser["counselor"].get("/clients").text
+    assert owner_name in granted and other_name not in granted
+    assert owner_name not in browser["other_counselor"].get("/clients").text
+
+
+def test_no_page_shows_a_borrowers_email(browsers):
+    world, browser = browsers
+    emails = [world.people[p].email for p in ("owner", "other_borrower")]
+    for (_, path), allowed in PAGES.items():
+        for caller in allowed:
+            text = browser[caller].get(path).text
+            assert not any(email in text for email in emails), (path, caller)
