@@ -1,0 +1,82 @@
+"""The first pages in a real browser: logging in (good and bad) and the language switch.
+
+Expected words come from the message catalog, so the tests prove which language a page is in
+without repeating its wording.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from xieshang.i18n import message, text
+
+from .conftest import LiveApp, Shots
+
+
+def _fill_login(page: Page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.locator("#f-email").fill(email)
+    page.locator("#f-password").fill(password)
+    page.locator("main form button[type=submit]").click()
+
+
+def test_a_borrower_logs_in_through_the_form_and_sees_the_dashboard(
+    page: Page, live_app: LiveApp, shots: Shots
+) -> None:
+    borrower = live_app.login("borrower")
+    _fill_login(page, borrower.email, borrower.password)
+    page.wait_for_url("**/dashboard")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("main h1").inner_text() == text("web_dashboard_heading", "zh")
+    # The session cookie is HttpOnly: the page's scripts cannot read it.
+    hidden = [cookie["name"] for cookie in page.context.cookies() if cookie["httpOnly"]]
+    assert hidden
+    visible = page.evaluate("document.cookie")
+    assert not [name for name in hidden if f"{name}=" in visible]
+    shots.save(page, "dashboard-zh")
+
+
+def test_the_language_switch_changes_the_page_to_english_and_back(
+    page: Page, live_app: LiveApp, shots: Shots
+) -> None:
+    page.goto("/login")
+    heading = page.locator("main h1")
+    assert heading.inner_text() == text("web_login", "zh")
+    page.locator("form.lang-switch button[value=en]").click()
+    page.wait_for_load_state()
+    assert heading.inner_text() == text("web_login", "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("form.lang-switch button[value=en]").get_attribute("aria-pressed") == (
+        "true"
+    )
+    shots.save(page, "login-en")
+    # The choice is remembered (a cookie), not only for this one page.
+    page.goto("/")
+    assert page.locator("main h1").inner_text() == text("web_start_heading", "en")
+    page.locator("form.lang-switch button[value=zh]").click()
+    page.wait_for_load_state()
+    assert page.locator("main h1").inner_text() == text("web_start_heading", "zh")
+
+
+def test_a_bad_login_shows_the_error_beside_the_password_and_keeps_the_email(
+    page: Page, live_app: LiveApp, shots: Shots
+) -> None:
+    borrower = live_app.login("borrower")
+    _fill_login(page, borrower.email, "not-the-password")
+    error = page.locator("#e-password")
+    error.wait_for()
+    assert error.inner_text() == message("auth.invalid_credentials", "zh")
+    assert error.get_attribute("role") == "alert"
+    password = page.locator("#f-password")
+    assert password.get_attribute("aria-invalid") == "true"
+    assert password.get_attribute("aria-describedby") == "e-password"
+    assert password.input_value() == ""  # never sent back
+    # The message sits in the password's own field box, right under the input.
+    field = page.locator(".field.has-error")
+    assert field.count() == 1 and field.locator("#f-password").count() == 1
+    box_input, box_error = password.bounding_box(), error.bounding_box()
+    assert box_input is not None and box_error is not None
+    assert 0 <= box_error["y"] - (box_input["y"] + box_input["height"]) < 40
+    assert page.locator("#f-email").input_value() == borrower.email
+    assert page.url.endswith("/login")
+    shots.save(page, "login-error-zh")
