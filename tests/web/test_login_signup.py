@@ -112,3 +112,11 @@ def test_logging_out_ends_the_session_on_the_server(web, people, container):
     # The old cookie, presented again, no longer opens the page.
     web.client.cookies.set("xs_session", token)
     assert web.get("/dashboard").status_code == 303
+
+
+def test_an_idle_session_sends_the_visitor_back_to_login(web, people, container, clock):
+    web.log_in(people.make("borrower"))
+    clock.advance(minutes=container.settings.session_idle_minutes + 1)
+    response = web.get("/dashboard")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/dashboard"

@@ -10,11 +10,13 @@ data is listed in ``PUBLIC``.  A new page route in neither fails
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
 from web.conftest import page_routes
-from web.world import OTHER_LENDER_NAME, OWNER_LENDER_NAME, make_world
+from web.world import OTHER_LENDER_NAME, OWNER_LENDER_NAME, PageWorld, make_world
 
 CALLERS = (
     "owner",
@@ -26,10 +28,28 @@ CALLERS = (
     "other_counselor",
     "anonymous",
 )
-PAGES: dict[tuple[str, str], frozenset[str]] = {
-    ("GET", "/dashboard"): frozenset({"owner", "other_borrower"}),
-    ("GET", "/desk"): frozenset({"agent", "supervisor", "other_agent"}),
-    ("GET", "/clients"): frozenset({"counselor", "other_counselor"}),
+
+
+@dataclass(frozen=True)
+class Page:
+    """``url`` of the page in the world; ``allowed``: who gets it; ``unseen``: who is told it
+    does not exist (404: someone of the right role it is not theirs to see); every other
+    logged-in caller gets 403, and a visitor not logged in is sent to /login."""
+
+    url: Callable[[PageWorld], str]
+    allowed: frozenset[str]
+    unseen: frozenset[str] = frozenset()
+
+
+PAGES: dict[tuple[str, str], Page] = {
+    ("GET", "/dashboard"): Page(lambda w: "/dashboard", frozenset({"owner", "other_borrower"})),
+    ("GET", "/desk"): Page(lambda w: "/desk", frozenset({"agent", "supervisor", "other_agent"})),
+    ("GET", "/clients"): Page(lambda w: "/clients", frozenset({"counselor", "other_counselor"})),
+    ("GET", "/clients/{borrower_id}"): Page(
+        lambda w: f"/clients/{w.people['owner'].id}",
+        frozenset({"counselor"}),
+        unseen=frozenset({"other_counselor"}),
+    ),
 }
 PUBLIC = frozenset(
     {
@@ -64,14 +84,17 @@ def browsers(people, new_browser):
 
 
 def test_only_the_listed_callers_open_each_page(browsers):
-    _, browser = browsers
-    for (_, path), allowed in PAGES.items():
+    world, browser = browsers
+    for page in PAGES.values():
+        path = page.url(world)
         for caller in CALLERS:
             response = browser[caller].get(path)
-            if caller in allowed:
+            if caller in page.allowed:
                 expected = 200
             elif caller == "anonymous":
                 expected = 303
+            elif caller in page.unseen:
+                expected = 404
             else:
                 expected = 403
             assert response.status_code == expected, (path, caller, response.status_code)
@@ -109,10 +132,20 @@ def test_a_counselor_sees_only_the_borrowers_who_granted_them(browsers):
     assert owner_name not in browser["other_counselor"].get("/clients").text
 
 
+def test_a_counselor_sees_the_granted_borrowers_overview_and_nobody_elses(browsers):
+    world, browser = browsers
+    page = browser["counselor"].get(f"/clients/{world.people['owner'].id}").text
+    assert OWNER_LENDER_NAME in page and OTHER_LENDER_NAME not in page
+    assert case_ids(page) == {world.cases["owner"]}
+    other = browser["counselor"].get(f"/clients/{world.people['other_borrower'].id}")
+    assert other.status_code == 404 and OTHER_LENDER_NAME not in other.text
+    assert browser["counselor"].get("/clients/not-a-number").status_code == 400
+
+
 def test_no_page_shows_a_borrowers_email(browsers):
     world, browser = browsers
     emails = [world.people[p].email for p in ("owner", "other_borrower")]
-    for (_, path), allowed in PAGES.items():
-        for caller in allowed:
-            text = browser[caller].get(path).text
-            assert not any(email in text for email in emails), (path, caller)
+    for page in PAGES.values():
+        for caller in page.allowed:
+            text = browser[caller].get(page.url(world)).text
+            assert not any(email in text for email in emails), (page.url(world), caller)

@@ -101,6 +101,7 @@ def render(
     response = HTMLResponse(html, status_code=status)
     response.headers["Cache-Control"] = NO_STORE
     response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Cookie, Accept-Language"
     if fresh is not None:
         container = getattr(request.app.state, "container", None)
         secure = bool(getattr(getattr(container, "settings", None), "cookie_secure", True))

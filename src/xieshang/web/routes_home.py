@@ -1,5 +1,6 @@
 """Where each role lands after logging in: the borrower's dashboard, the lender staff's desk
-(their organisation's cases), the counselor's clients (the borrowers who granted them access).
+(their organisation's cases), the counselor's clients (the borrowers who granted them access)
+and each client's overview.
 
 Each page asks the services as the logged-in caller, so it shows exactly what the API would
 show them: a borrower only their own data, staff only their organisation's cases.
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from xieshang.services import cases, overview, reminders, sharing
+from xieshang.services.access import Actor, not_found
 from xieshang.services.loans import local_today
 
 from .render import render
@@ -22,16 +24,22 @@ LIST_LIMIT = 200
 CLOSED_STATES = frozenset({"completed", "withdrawn", "rejected"})
 
 
-@router.get("/dashboard")
-def dashboard(request: Request) -> Response:
-    actor = require_actor(request, "borrower")
+def _overview_page(
+    request: Request, actor: Actor, borrower_id: int, client_name: str | None
+) -> Response:
+    """The borrower's overview as ``actor`` (the borrower, or a counselor with their grant)."""
     container = container_of(request)
     now = container.clock()
     today = local_today(now)
-    summary = overview.borrower_overview(container.uow(), actor, actor.user_id, as_of=today)
-    found, _ = cases.list_cases(container.uow(), actor, limit=LIST_LIMIT, offset=0, now=now)
+    summary = overview.borrower_overview(container.uow(), actor, borrower_id, as_of=today)
+    found, _ = cases.list_cases(
+        container.uow(), actor, borrower_id=borrower_id, limit=LIST_LIMIT, offset=0, now=now
+    )
     open_cases = [c for c in found if c.state not in CLOSED_STATES]
-    notices = reminders.notices(container.uow(), actor, today=today)
+    case_ids = {c.id for c in found}
+    notices = [
+        n for n in reminders.notices(container.uow(), actor, today=today) if n.case_id in case_ids
+    ]
     return render(
         request,
         "dashboard",
@@ -40,7 +48,14 @@ def dashboard(request: Request) -> Response:
         overview=summary,
         cases=open_cases,
         notices=notices,
+        client_name=client_name,
     )
+
+
+@router.get("/dashboard")
+def dashboard(request: Request) -> Response:
+    actor = require_actor(request, "borrower")
+    return _overview_page(request, actor, actor.user_id, None)
 
 
 @router.get("/desk")
@@ -59,3 +74,15 @@ def clients(request: Request) -> Response:
     container = container_of(request)
     page = sharing.list_grants(container.uow(), actor, limit=LIST_LIMIT, offset=0)
     return render(request, "clients", user=actor, grants=page.items, total=page.total)
+
+
+@router.get("/clients/{borrower_id}")
+def client_overview(request: Request, borrower_id: int) -> Response:
+    """A granted borrower's overview, for their counselor; any other borrower is "not found"."""
+    actor = require_actor(request, "counselor")
+    container = container_of(request)
+    page = sharing.list_grants(container.uow(), actor, limit=LIST_LIMIT, offset=0)
+    grant = next((g for g in page.items if g.borrower_id == borrower_id and g.active), None)
+    if grant is None:
+        raise not_found("borrower")
+    return _overview_page(request, actor, borrower_id, grant.borrower_name)
