@@ -2,15 +2,15 @@
 
 Fixtures
 --------
-``live_app``  (session) The real app — ``build_container`` on a temporary data folder with
+``live_app``  (package) The real app — ``build_container`` on a temporary data folder with
               throwaway settings (plain-http cookies), migrated, with the demo people and the
               example borrower's data loaded by the demo service — served by uvicorn in a
               background thread on a free loopback port.  A ``LiveApp``: ``.base_url``
               (``http://127.0.0.1:PORT``), ``.login(role) -> DemoLogin`` and ``.container``.
-``browser``   (session, from pytest-playwright) Chromium launched from ``CHROMIUM``
-              (``/usr/bin/chromium``, Debian's package) headless with ``CHROMIUM_ARGS``; Playwright
-              cannot download its own browser builds here.  Missing Chromium: a failure when
-              ``CI=true``, a skip naming the package elsewhere.
+``browser``   (package; pytest-playwright's, re-scoped: see below) Chromium launched from
+              ``CHROMIUM`` (``/usr/bin/chromium``, Debian's package) headless with
+              ``CHROMIUM_ARGS``; Playwright cannot download its own browser builds here.
+              Missing Chromium: a failure when ``CI=true``, a skip naming the package elsewhere.
 ``page``      (from pytest-playwright) A fresh context per test with locale ``zh-CN`` and the live
               app as ``base_url`` (so ``page.goto("/login")`` works).
 ``shots``     ``shots.save(page, "name") -> Path`` saves a full-page screenshot under
@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserType, Page, Playwright, sync_playwright
 
 import xieshang
 from xieshang.api.app import create_app
@@ -118,7 +118,7 @@ def _wait_healthy(url: str, thread: threading.Thread) -> None:
     raise RuntimeError(f"{url} did not answer within {STARTUP_SECONDS:.0f} s: {last}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     started = time.perf_counter()
     data_dir = tmp_path_factory.mktemp("browser") / "data"
@@ -175,9 +175,30 @@ def _require_chromium() -> None:
     pytest.skip(f"{reason}; set CI=true to make this a failure")
 
 
+# Playwright's synchronous API keeps an asyncio loop marked as running in the main thread while
+# it is started, and other tests (PDF sealing, payments) call asyncio.run(): so Playwright, the
+# browser and the app live for this package only ("package" scope) and stop before the next
+# package's tests — pytest-playwright's session-scoped versions of these are replaced here.
+
+
+@pytest.fixture(scope="package")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Playwright]:
+    _require_chromium()
+    started = sync_playwright().start()
+    if _pw_api_request_contexts:  # --tracing: pytest-playwright records API requests too
+        _pw_api_request_contexts.instrument(started)
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    browser_type: BrowserType = getattr(playwright, browser_name)
+    return browser_type
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    _require_chromium()
     return {
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
@@ -186,9 +207,19 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
+def launch_browser(
+    browser_type_launch_args: dict[str, Any], browser_type: BrowserType
+) -> Callable[..., Browser]:
+    def launch(**kwargs: Any) -> Browser:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="package")
 def browser(launch_browser: Callable[[], Browser]) -> Iterator[Browser]:
-    """pytest-playwright's browser, timed."""
+    """Chromium, launched once for the package (timed)."""
     started = time.perf_counter()
     launched = launch_browser()
     TIMINGS["Chromium launched"] = time.perf_counter() - started
@@ -196,19 +227,15 @@ def browser(launch_browser: Callable[[], Browser]) -> Iterator[Browser]:
     launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url(live_app: LiveApp) -> str:
     """Replaces pytest-playwright's ``--base-url`` option: the live app's address."""
     return live_app.base_url
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **browser_context_args,
-        "locale": LOCALE,
-        "viewport": {"width": 1280, "height": 900},
-    }
+@pytest.fixture(scope="package")
+def browser_context_args(base_url: str) -> dict[str, Any]:
+    return {"base_url": base_url, "locale": LOCALE, "viewport": {"width": 1280, "height": 900}}
 
 
 class Shots:
