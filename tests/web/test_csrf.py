@@ -14,10 +14,19 @@ def page_posts(app) -> list[str]:
 
 
 def test_the_web_forms_are_the_ones_these_tests_cover(web):
-    assert page_posts(web.client.app) == ["/lang", "/login", "/logout", "/signup"]
+    assert page_posts(web.client.app) == [
+        "/lang",
+        "/login",
+        "/logout",
+        "/signup",
+        "/totp/confirm",
+        "/totp/secret",
+    ]
 
 
-@pytest.mark.parametrize("path", ["/lang", "/login", "/logout", "/signup"])
+@pytest.mark.parametrize(
+    "path", ["/lang", "/login", "/logout", "/signup", "/totp/secret", "/totp/confirm"]
+)
 @pytest.mark.parametrize("token", [None, "0" * 64, ""])
 def test_a_form_without_the_right_token_is_refused(web, path, token):
     web.get("/")

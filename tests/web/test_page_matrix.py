@@ -60,6 +60,10 @@ PUBLIC = frozenset(
         ("POST", "/signup"),
         ("POST", "/logout"),  # ends the caller's own session only
         ("POST", "/lang"),
+        # The caller's own two-step login set-up (tests/web/test_totp_pages.py).
+        ("GET", "/totp"),
+        ("POST", "/totp/secret"),
+        ("POST", "/totp/confirm"),
     }
 )
 

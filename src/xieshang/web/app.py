@@ -3,7 +3,8 @@
 The API's error handlers answer JSON; on a page route, or anywhere outside ``/api/…``,
 ``/healthz`` and ``/openapi.json`` when a browser asks (``Accept: text/html``), the same
 failures become a page in the user's language instead: logged out → the login page (and back
-afterwards), not found → 404 page, refused → 403 page, a form without its CSRF token → 403 page.
+afterwards), not found → 404 page, refused → 403 page, a form without its CSRF token → 403 page,
+lender staff who must still enrol TOTP → the enrolment page.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from starlette.responses import RedirectResponse, Response
 
 from xieshang.domain.errors import DomainError
 
-from . import routes_home, routes_start
+from . import routes_home, routes_start, routes_totp
 from .csrf import CsrfRefusedError
 from .headers import SecurityHeaders, is_web_path
 from .render import render
+from .routes_totp import TOTP_PAGE
 from .session import Redirect, current_actor, login_url
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -34,6 +36,7 @@ PAGE_STATUS = {
     "access.forbidden": 403,
     "auth.totp_enrolment_required": 403,
     "web.csrf_invalid": 403,
+    "totp.already_enabled": 409,
     "http.method_not_allowed": 405,
 }
 LOGIN_CODES = frozenset({"auth.required", "auth.session_expired"})
@@ -69,6 +72,7 @@ def wants_page(request: Request) -> bool:
 def install_web(app: FastAPI) -> None:
     app.include_router(routes_start.router)
     app.include_router(routes_home.router)
+    app.include_router(routes_totp.router)
     app.mount("/static", StaticFiles(packages=[("xieshang.web", "static")]), name="static")
     app.add_middleware(SecurityHeaders)
     json_domain = app.exception_handlers.get(DomainError)
@@ -93,6 +97,8 @@ def install_web(app: FastAPI) -> None:
             return await as_json(json_domain, request, exc)
         if exc.code in LOGIN_CODES:
             return RedirectResponse(login_url(request), status_code=303)
+        if exc.code == "auth.totp_enrolment_required":
+            return RedirectResponse(TOTP_PAGE, status_code=303)
         return error_page(request, exc.code, **dict(exc.params))
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -108,7 +108,10 @@ def login(
         if retry is not None:
             response.headers["Retry-After"] = str(retry)
         return response
-    redirect = _see_other(safe_next(next) or home_for(result.actor))
+    if result.totp_enrolment_required:
+        redirect = _see_other("/totp")
+    else:
+        redirect = _see_other(safe_next(next) or home_for(result.actor))
     _set_session(redirect, request, result.token)
     return redirect
 

@@ -44,9 +44,7 @@ def container_of(request: Request) -> Container:
     return container
 
 
-def current_actor(request: Request) -> Actor | None:
-    """The logged-in caller, or None (no cookie, or a session that has ended).  Lender staff who
-    must still enrol TOTP get ``auth.totp_enrolment_required`` (a 403 page)."""
+def _authenticated(request: Request, *, allow_enrolment: bool) -> Actor | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -57,11 +55,27 @@ def current_actor(request: Request) -> Actor | None:
             token,
             now=container.clock(),
             rules=SessionRules.from_settings(container.settings),
+            allow_enrolment=allow_enrolment,
         )
     except DomainError as error:
         if error.code == "auth.session_expired":
             return None
         raise
+
+
+def enrolling_actor(request: Request) -> Actor:
+    """The logged-in caller, letting through lender staff who must still enrol TOTP (only the
+    enrolment pages use this); logged out → to /login."""
+    actor = _authenticated(request, allow_enrolment=True)
+    if actor is None:
+        raise Redirect(login_url(request))
+    return actor
+
+
+def current_actor(request: Request) -> Actor | None:
+    """The logged-in caller, or None (no cookie, or a session that has ended).  Lender staff who
+    must still enrol TOTP get ``auth.totp_enrolment_required`` (sent to the enrolment page)."""
+    return _authenticated(request, allow_enrolment=False)
 
 
 def safe_next(value: object) -> str | None:
