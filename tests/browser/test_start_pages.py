@@ -6,11 +6,15 @@ without repeating its wording.
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page
 
 from xieshang.i18n import message, text
 
 from .conftest import LiveApp, Shots
+
+HAN = re.compile("[\u4e00-\u9fff]")
 
 
 def _fill_login(page: Page, email: str, password: str) -> None:
@@ -80,3 +84,32 @@ def test_a_bad_login_shows_the_error_beside_the_password_and_keeps_the_email(
     assert page.locator("#f-email").input_value() == borrower.email
     assert page.url.endswith("/login")
     shots.save(page, "login-error-zh")
+
+
+def test_a_new_borrower_signs_up_in_english_and_the_dashboard_shows_the_first_run_guide(
+    page: Page, live_app: LiveApp, shots: Shots
+) -> None:
+    page.goto("/signup")
+    page.locator("form.lang-switch button[value=en]").click()
+    page.wait_for_load_state()
+    page.locator("#f-display_name").fill("Chen Jing")
+    page.locator("#f-email").fill("chen.jing@example.test")
+    page.locator("#f-password").fill("short")
+    page.locator("main form button[type=submit]").click()
+    # Refused on the server: the message beside the password, in English; the rest kept.
+    error = page.locator("#e-password")
+    error.wait_for()
+    assert page.locator("#f-password").get_attribute("aria-invalid") == "true"
+    said = error.inner_text()
+    assert said and not HAN.search(said), said  # in English
+    assert page.locator("#f-display_name").input_value() == "Chen Jing"
+    assert page.locator("#f-email").input_value() == "chen.jing@example.test"
+    page.locator("#f-password").fill("a calm and long passphrase 2026")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/dashboard")
+    steps = page.locator(".guide-card ol.guide > li strong").all_inner_texts()
+    assert steps == [
+        text(key, "en")
+        for key in ("web_guide_finances", "web_guide_loans", "web_guide_plan", "web_guide_cases")
+    ]
+    shots.save(page, "dashboard-new-borrower-en")
