@@ -14,6 +14,7 @@ from playwright.sync_api import Page
 
 from xieshang.i18n import message, text
 from xieshang.security.totp import totp_code
+from xieshang.web.csrf import SESSION_COOKIE
 
 from .conftest import LiveApp, Shots
 
@@ -37,7 +38,7 @@ def test_a_borrower_logs_in_through_the_form_and_sees_the_dashboard(
     assert page.locator("main h1").inner_text() == text("web_dashboard_heading", "zh")
     # The session cookie is HttpOnly: the page's scripts cannot read it.
     hidden = [cookie["name"] for cookie in page.context.cookies() if cookie["httpOnly"]]
-    assert hidden
+    assert SESSION_COOKIE in hidden
     visible = page.evaluate("document.cookie")
     assert not [name for name in hidden if f"{name}=" in visible]
     shots.save(page, "dashboard-zh")
@@ -143,3 +144,21 @@ def test_staff_log_in_with_their_authenticator_code_and_land_on_their_own_page(
     page.wait_for_url(f"**{home}")
     assert page.locator("main h1").inner_text() == text(heading, "zh")
     shots.save(page, f"{role}-home-zh")
+
+
+def test_after_logging_out_the_dashboard_asks_for_a_login_and_returns_to_it_afterwards(
+    page: Page, live_app: LiveApp
+) -> None:
+    borrower = live_app.login("borrower")
+    _fill_login(page, borrower.email, borrower.password)
+    page.wait_for_url("**/dashboard")
+    page.locator("header form[action='/logout'] button").click()
+    page.wait_for_url(f"{live_app.base_url}/")
+    assert SESSION_COOKIE not in {cookie["name"] for cookie in page.context.cookies()}
+    page.goto("/dashboard")
+    page.wait_for_url("**/login?next=/dashboard")
+    page.locator("#f-email").fill(borrower.email)
+    page.locator("#f-password").fill(borrower.password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/dashboard")
+    assert page.locator("main h1").inner_text() == text("web_dashboard_heading", "zh")
