@@ -144,3 +144,16 @@ def test_the_stylesheet_is_served_by_the_instance(web):
     assert response.status_code == 200
     assert "text/css" in response.headers["content-type"]
     assert "WenQuanYi Micro Hei" in response.text
+
+
+def test_the_desk_filters_by_state_and_overdue_without_changing_anything(world, new_browser):
+    browser = new_browser()
+    browser.log_in(world.people["agent"])
+    choose(browser, "en")
+    case = f"Case {world.cases['owner']}<"
+    assert case in browser.get("/desk?state=submitted").text
+    countered = browser.get("/desk?state=countered").text
+    assert case not in countered and "No case matches the filter." in countered
+    assert case not in browser.get("/desk?overdue=1").text  # its deadline is still ahead
+    assert case in browser.get("/desk?state=no-such-state").text  # an unknown state: all
+    assert '<option value="draft"' not in countered  # staff never see drafts

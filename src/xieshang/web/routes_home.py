@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from xieshang.domain.case_state import CaseState
 from xieshang.services import cases, overview, reminders, sharing
 from xieshang.services.access import Actor, not_found
 from xieshang.services.loans import local_today
@@ -22,6 +23,8 @@ router = page_router()
 
 LIST_LIMIT = 200
 CLOSED_STATES = frozenset({"completed", "withdrawn", "rejected"})
+# Lender staff never see a borrower's drafts.
+DESK_STATES = tuple(s.value for s in CaseState if s is not CaseState.DRAFT)
 
 
 def _overview_page(
@@ -59,13 +62,29 @@ def dashboard(request: Request) -> Response:
 
 
 @router.get("/desk")
-def desk(request: Request) -> Response:
+def desk(request: Request, state: str = "", overdue: str = "") -> Response:
+    """The organisation's queue, past-deadline cases first; filtered by state and/or to the
+    overdue ones (GET parameters: a filter changes nothing)."""
     actor = require_actor(request, "agent", "supervisor")
     container = container_of(request)
     now = container.clock()
     found, total = cases.list_cases(container.uow(), actor, limit=LIST_LIMIT, offset=0, now=now)
-    queue = sorted(found, key=lambda c: (not c.overdue, c.deadline is None, c.deadline, c.id))
-    return render(request, "desk", user=actor, cases=queue, total=total)
+    chosen = state if state in DESK_STATES else ""
+    only_overdue = overdue == "1"
+    shown = [
+        c for c in found if (not chosen or c.state == chosen) and (not only_overdue or c.overdue)
+    ]
+    queue = sorted(shown, key=lambda c: (not c.overdue, c.deadline is None, c.deadline, c.id))
+    return render(
+        request,
+        "desk",
+        user=actor,
+        cases=queue,
+        total=total,
+        states=DESK_STATES,
+        chosen=chosen,
+        only_overdue=only_overdue,
+    )
 
 
 @router.get("/clients")
