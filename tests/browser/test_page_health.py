@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
 
 from .conftest import LOCALE, LiveApp, Shots
 
@@ -25,15 +25,18 @@ class Troubles:
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.found.append(f"script error: {error}"))
         page.on("response", self._response)
-        page.on("requestfailed", lambda request: self.found.append(f"failed: {request.url}"))
+        page.on("requestfailed", self._failed)
 
     def _console(self, message: ConsoleMessage) -> None:
         # CSP refusals (inline script or style, a foreign host) are reported as console errors.
         if message.type in ("error", "warning"):
             where = message.location.get("url", "")
-            if where.endswith("/favicon.ico"):
-                return  # asked for by the browser itself; the pages have no icon yet
             self.found.append(f"console {message.type}: {message.text} ({where})")
+
+    def _failed(self, request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED":
+            return  # cancelled by the next navigation (an icon still loading), not refused
+        self.found.append(f"failed: {request.url} ({request.failure})")
 
     def _response(self, response: Response) -> None:
         if response.status >= 400:
