@@ -30,7 +30,7 @@ from xieshang.documents.agreement import (
     consent_text,
 )
 from xieshang.documents.render import label
-from xieshang.domain.agreement import schedule_from_record, schedule_record
+from xieshang.domain.agreement import CombinedSchedule, schedule_record
 from xieshang.domain.case_state import Action, CaseState, Party, transition
 from xieshang.domain.errors import DomainError
 from xieshang.domain.evidence import EntryKind, LogEntry, canonical_json
@@ -51,7 +51,7 @@ from xieshang.store.models import (
 from xieshang.store.unit_of_work import UnitOfWork
 
 from .access import Actor, not_found
-from .case_log import Signer, actor_label, append_event
+from .case_log import INSTANCE, Signer, actor_label, append_event
 from .cases import (
     _case_loans,
     _commit,
@@ -60,7 +60,6 @@ from .cases import (
     case_for,
     compute_offer,
     counterparty_name,
-    lender_settings_of,
     status_of,
 )
 from .loans import local_today
@@ -90,8 +89,9 @@ def _ref(case: CaseRow, offer: OfferRow) -> str:
 
 def _doc(
     uow: UnitOfWork, case: CaseRow, offer: OfferRow, *, head: str, lang: str, made_on: date
-) -> AgreementDoc:
-    """The agreement document for an accepted offer, from its stored terms."""
+) -> tuple[AgreementDoc, CombinedSchedule]:
+    """The agreement document for an accepted offer, from its stored terms, and the merged
+    schedule it shows."""
     terms = terms_from_record(json.loads(offer.terms))
     figures = json.loads(offer.figures)
     loans = _case_loans(uow, case)
@@ -117,7 +117,7 @@ def _doc(
             )
         )
     licence = None if org is None or not org.licence_type else label(f"lt_{org.licence_type}", lang)
-    return AgreementDoc(
+    doc = AgreementDoc(
         ref=_ref(case, offer),
         round=case.round,
         made_on=made_on,
@@ -135,6 +135,7 @@ def _doc(
         breach_rule=terms.breach_rule,
         consent=consent_text(lang),
     )
+    return doc, combined
 
 
 def create_agreement(
@@ -152,14 +153,11 @@ def create_agreement(
     work) and log it with its digest."""
     if lang not in LANGS:
         raise DomainError("agreement.lang_unknown", field="lang", value=lang)
-    doc = _doc(uow, case, offer, head=accepted_event.hash, lang=lang, made_on=local_today(now))
+    doc, combined = _doc(
+        uow, case, offer, head=accepted_event.hash, lang=lang, made_on=local_today(now)
+    )
     pdf = agreement_pdf(doc)
     digest = blobs.put(pdf).sha256
-    _, combined, _ = compute_offer(
-        _case_loans(uow, case),
-        terms_from_record(json.loads(offer.terms)),
-        as_of=datetime.fromisoformat(json.loads(offer.figures)["as_of"]).date(),
-    )
     terms = {
         "ref": doc.ref,
         "offer": offer.number,
@@ -192,7 +190,7 @@ def create_agreement(
         uow,
         case,
         kind=EntryKind.AGREEMENT,
-        actor="instance",
+        actor=INSTANCE,
         body={"ref": doc.ref, "offer": offer.number, "lang": lang, "document_sha256": digest},
         at=now,
         sign=sign,
@@ -261,7 +259,7 @@ def agreement_document(
         if offer is None:  # pragma: no cover - a foreign key guarantees it
             raise not_found("offer")
         terms = json.loads(row.terms)
-        doc = _doc(
+        doc, _ = _doc(
             uow,
             case,
             offer,
@@ -375,7 +373,7 @@ def sign_agreement(
                 uow,
                 case,
                 kind=EntryKind.AGREEMENT,
-                actor="instance",
+                actor=INSTANCE,
                 body={
                     "sealed": True,
                     "ref": terms["ref"],
@@ -388,12 +386,3 @@ def sign_agreement(
         view = _view(uow, row)
         _commit(uow)
     return view
-
-
-def agreement_schedule(row: AgreementRow) -> Any:
-    """The agreement's merged schedule (for the ledger)."""
-    return schedule_from_record(json.loads(row.terms)["schedule"])
-
-
-def lender_deadlines(uow: UnitOfWork, case: CaseRow) -> Any:
-    return lender_settings_of(uow, case.lender_organisation_id).deadlines

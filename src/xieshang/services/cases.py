@@ -65,6 +65,17 @@ from .planning import check_loan
 MAX_NOTE = 4000
 MAX_FIELD = 200
 _CLOSED_FOR_LOANS = TERMINAL | {CaseState.SIGNED, CaseState.ACTIVE}
+# States whose status carries the current agreement's signatures (a withdrawn or rejected
+# round has none: its agreement, if any, is void).
+_SIGNATURES_KEPT = frozenset(
+    {
+        CaseState.AGREED,
+        CaseState.SIGNED,
+        CaseState.ACTIVE,
+        CaseState.COMPLETED,
+        CaseState.BREACHED,
+    }
+)
 # States in which the case's loans are in negotiation (arrears paused).
 NEGOTIATING = frozenset(
     {CaseState.SUBMITTED, CaseState.UNDER_REVIEW, CaseState.COUNTERED, CaseState.AGREED}
@@ -168,12 +179,10 @@ def acting_party(side: Side, *, for_platform: bool) -> Party:
 def status_of(uow: UnitOfWork, case: CaseRow) -> CaseStatus:
     signed: set[Party] = set()
     state = CaseState(case.state)
-    if state in (CaseState.AGREED, CaseState.SIGNED, CaseState.ACTIVE) or state in TERMINAL:
+    if state in _SIGNATURES_KEPT:
         agreement = uow.agreements.current(case.id)
-        if agreement is not None and state is not CaseState.WITHDRAWN:
+        if agreement is not None:
             signed = {Party(s.party) for s in uow.signatures.list_for_agreement(agreement.id)}
-    if state is CaseState.REJECTED:
-        signed = set()
     return CaseStatus(
         state=state,
         round=case.round,
