@@ -2,21 +2,25 @@
 
 A page that shows someone's data is listed in ``PAGES`` with the callers who may open it (they
 get it, showing only what is theirs or their organisation's; anyone else logged in gets a 403
-page; a visitor who is not logged in is sent to /login).  A page or form that shows nobody's
-data is listed in ``PUBLIC``.  A new page route in neither fails
+page; a visitor who is not logged in is sent to /login); a form that changes someone's data in
+``FORMS`` (everyone but its users is refused and nothing changes).  A page or form that shows
+nobody's data is listed in ``PUBLIC``.  A new page route in none of them fails
 ``test_every_page_route_has_an_authorisation_decision`` — so adding a page forces a decision.
+The decisions live in ``web/rules/``, one module per area.
+
+In this world the counselor works on the owner's file (they chose it on /clients); the other
+counselor has chosen no client.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 
 from web.conftest import page_routes
-from web.world import OTHER_LENDER_NAME, OWNER_LENDER_NAME, PageWorld, make_world
+from web.rules import FORMS, PAGES, PUBLIC
+from web.world import OTHER_LENDER_NAME, OWNER_LENDER_NAME, make_world
 
 CALLERS = (
     "owner",
@@ -30,47 +34,9 @@ CALLERS = (
 )
 
 
-@dataclass(frozen=True)
-class Page:
-    """``url`` of the page in the world; ``allowed``: who gets it; ``unseen``: who is told it
-    does not exist (404: someone of the right role it is not theirs to see); every other
-    logged-in caller gets 403, and a visitor not logged in is sent to /login."""
-
-    url: Callable[[PageWorld], str]
-    allowed: frozenset[str]
-    unseen: frozenset[str] = frozenset()
-
-
-PAGES: dict[tuple[str, str], Page] = {
-    ("GET", "/dashboard"): Page(lambda w: "/dashboard", frozenset({"owner", "other_borrower"})),
-    ("GET", "/desk"): Page(lambda w: "/desk", frozenset({"agent", "supervisor", "other_agent"})),
-    ("GET", "/clients"): Page(lambda w: "/clients", frozenset({"counselor", "other_counselor"})),
-    ("GET", "/clients/{borrower_id}"): Page(
-        lambda w: f"/clients/{w.people['owner'].id}",
-        frozenset({"counselor"}),
-        unseen=frozenset({"other_counselor"}),
-    ),
-}
-PUBLIC = frozenset(
-    {
-        ("GET", "/"),
-        ("GET", "/login"),
-        ("POST", "/login"),
-        ("GET", "/signup"),
-        ("POST", "/signup"),
-        ("POST", "/logout"),  # ends the caller's own session only
-        ("POST", "/lang"),
-        # The caller's own two-step login set-up (tests/web/test_totp_pages.py).
-        ("GET", "/totp"),
-        ("POST", "/totp/secret"),
-        ("POST", "/totp/confirm"),
-    }
-)
-
-
 def test_every_page_route_has_an_authorisation_decision(web):
     routes = page_routes(web.client.app)
-    covered = set(PAGES) | PUBLIC
+    covered = set(PAGES) | set(FORMS) | PUBLIC
     assert routes - covered == set(), "page routes without an authorisation decision"
     assert covered - routes == set(), "the matrix names pages that no longer exist"
 
@@ -84,7 +50,20 @@ def browsers(people, new_browser):
         if caller != "anonymous":
             browser.log_in(world.people[caller])
         found[caller] = browser
+    switched = found["counselor"].post(f"/clients/{world.people['owner'].id}/switch", {})
+    assert switched.status_code == 303, switched.text
     return world, found
+
+
+def _expected(rule, caller):
+    """The status ``caller`` gets (and where a 303 goes) from a page or form not theirs."""
+    if caller == "anonymous":
+        return 303, "/login?next="
+    if caller in rule.to_clients:
+        return 303, "/clients"
+    if caller in rule.unseen:
+        return 404, None
+    return 403, None
 
 
 def test_only_the_listed_callers_open_each_page(browsers):
@@ -93,17 +72,24 @@ def test_only_the_listed_callers_open_each_page(browsers):
         path = page.url(world)
         for caller in CALLERS:
             response = browser[caller].get(path)
-            if caller in page.allowed:
-                expected = 200
-            elif caller == "anonymous":
-                expected = 303
-            elif caller in page.unseen:
-                expected = 404
-            else:
-                expected = 403
+            expected, where = (200, None) if caller in page.allowed else _expected(page, caller)
             assert response.status_code == expected, (path, caller, response.status_code)
-            if expected == 303:
-                assert response.headers["location"].startswith("/login?next=")
+            if where is not None:
+                assert response.headers["location"].startswith(where), (path, caller)
+
+
+def test_no_one_but_a_forms_users_can_post_it(browsers):
+    world, browser = browsers
+    for form in FORMS.values():
+        path = form.url(world)
+        for caller in CALLERS:
+            if caller in form.allowed:
+                continue
+            response = browser[caller].post(path, form.data(world))
+            expected, where = _expected(form, caller)
+            assert response.status_code == expected, (path, caller, response.status_code)
+            if where is not None:
+                assert response.headers["location"].startswith(where), (path, caller)
 
 
 def case_ids(html: str) -> set[int]:

@@ -19,6 +19,7 @@ OTHER_LENDER_NAME = "别人的出借人乙"
 class PageWorld:
     people: dict[str, Person]
     cases: dict[str, int]  # owner, other_borrower → their case id
+    loans: dict[str, int]  # owner, other_borrower → the loan in that case
 
 
 def _ok(response: Any) -> dict[str, Any]:
@@ -26,7 +27,10 @@ def _ok(response: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-def _borrower_with_case(people: People, person: Person, lender_name: str, org: int) -> int:
+def _borrower_with_case(
+    people: People, person: Person, lender_name: str, org: int
+) -> tuple[int, int]:
+    """(loan id, case id)"""
     client = people.client
     owner = person.headers
     _ok(client.put(f"/api/statement?borrower_id={person.id}", json=STATEMENT, headers=owner))
@@ -51,7 +55,7 @@ def _borrower_with_case(people: People, person: Person, lender_name: str, org: i
         ],
     }
     _ok(client.post(f"/api/cases/{case['id']}/submit", json={"terms": terms}, headers=owner))
-    return int(case["id"])
+    return int(loan["id"]), int(case["id"])
 
 
 def make_world(people: People) -> PageWorld:
@@ -67,7 +71,7 @@ def make_world(people: People) -> PageWorld:
         "counselor": people.logged_in("counselor", counseling),
         "other_counselor": people.logged_in("counselor", counseling),
     }
-    cases = {
+    made = {
         "owner": _borrower_with_case(people, who["owner"], OWNER_LENDER_NAME, lender),
         "other_borrower": _borrower_with_case(
             people, who["other_borrower"], OTHER_LENDER_NAME, other_lender
@@ -80,4 +84,8 @@ def make_world(people: People) -> PageWorld:
             headers=who["owner"].headers,
         )
     )
-    return PageWorld(who, cases)
+    return PageWorld(
+        who,
+        cases={k: case for k, (_, case) in made.items()},
+        loans={k: loan for k, (loan, _) in made.items()},
+    )

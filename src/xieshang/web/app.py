@@ -22,7 +22,18 @@ from starlette.responses import RedirectResponse, Response
 
 from xieshang.domain.errors import DomainError
 
-from . import routes_home, routes_start, routes_totp
+from . import (
+    routes_cases,
+    routes_check,
+    routes_conduct,
+    routes_finances,
+    routes_home,
+    routes_lender,
+    routes_loans,
+    routes_plans,
+    routes_start,
+    routes_totp,
+)
 from .csrf import CsrfRefusedError
 from .headers import SecurityHeaders, is_web_path
 from .render import render
@@ -73,6 +84,16 @@ def install_web(app: FastAPI) -> None:
     app.include_router(routes_start.router)
     app.include_router(routes_home.router)
     app.include_router(routes_totp.router)
+    for module in (
+        routes_finances,
+        routes_loans,
+        routes_plans,
+        routes_check,
+        routes_cases,
+        routes_conduct,
+        routes_lender,
+    ):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("xieshang.web", "static")]), name="static")
     app.add_middleware(SecurityHeaders)
     json_domain = app.exception_handlers.get(DomainError)

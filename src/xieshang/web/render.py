@@ -3,8 +3,9 @@
 In a template: ``{{ t("web_login") }}`` (a ``[ui]`` label in the page's language; a missing key
 is an error, so an untranslated label cannot ship), ``{{ msg(code, field=…) }}`` (a
 ``[messages]`` sentence), filters ``money`` (``¥12,345.67``), ``day`` (``2026年11月29日`` /
-``29 Nov 2026``) and ``percent``.  Every page gets ``lang``, ``csrf_token`` (for the hidden field
-of each form), ``user`` (the logged-in ``Actor`` or None), ``path`` and ``nav``.
+``29 Nov 2026``) and ``percent``.  Every page gets ``lang``, ``csrf_token`` (for the hidden
+field of each form), ``user`` (the logged-in ``Actor`` or None), ``client`` (a counselor's
+chosen client: id, name; or None) and ``path``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from xieshang.services.access import Actor
 
 from .csrf import CSRF_COOKIE, binding_of, new_binding, token_for
 from .lang import page_lang
+from .subject import client_of
 
 NO_STORE = "no-store"
 
@@ -87,6 +89,8 @@ def render(
     fresh = None
     if binding is None:
         fresh = binding = new_binding()
+    # A counselor working on a client's file sees whose it is on every page.
+    client = client_of(request, user) if user is not None and user.role == "counselor" else None
     html = (
         environment()
         .get_template(f"{template}.html.j2")
@@ -94,6 +98,7 @@ def render(
             lang=lang,
             csrf_token=token_for(binding),
             user=user,
+            client=client,
             path=request.url.path,
             **context,
         )

@@ -9,7 +9,7 @@ show them: a borrower only their own data, staff only their organisation's cases
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from xieshang.domain.case_state import CaseState
 from xieshang.services import cases, overview, reminders, sharing
@@ -18,6 +18,7 @@ from xieshang.services.loans import local_today
 
 from .render import render
 from .session import container_of, page_router, require_actor
+from .subject import CLIENT_COOKIE
 
 router = page_router()
 
@@ -105,3 +106,24 @@ def client_overview(request: Request, borrower_id: int) -> Response:
     if grant is None:
         raise not_found("borrower")
     return _overview_page(request, actor, borrower_id, grant.borrower_name)
+
+
+@router.post("/clients/{borrower_id}/switch")
+def switch_client(request: Request, borrower_id: int) -> Response:
+    """Work on this client's file: the borrower pages (finances, loans, plan, cases, conduct)
+    show theirs until the counselor switches again; only a client with an active grant."""
+    actor = require_actor(request, "counselor")
+    container = container_of(request)
+    page = sharing.list_grants(container.uow(), actor, limit=LIST_LIMIT, offset=0)
+    if not any(g.borrower_id == borrower_id and g.active for g in page.items):
+        raise not_found("borrower")
+    response = RedirectResponse(f"/clients/{borrower_id}", status_code=303)
+    response.set_cookie(
+        CLIENT_COOKIE,
+        str(borrower_id),
+        httponly=True,
+        secure=container.settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    return response
