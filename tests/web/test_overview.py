@@ -1,6 +1,7 @@
 """The dashboard's figures (services.overview): they agree with the plan's, a loan above the
-legal cap is at risk, and once overdue for both reasons; nobody else may read them, and what a month
-asks only grows as the months go by."""
+legal cap is at risk, and once overdue for both reasons; a loan in negotiation stands where it
+stood when its case was submitted, as the case and the loan page say; nobody else may read them,
+and what a month asks only grows as the months go by."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from hypothesis import strategies as st
 
 from api.test_data_api import STATEMENT, private_loan_json
 from support.api_people import START
+from web.world import OWNER_LENDER_NAME, _borrower_with_case
 from xieshang.domain.errors import DomainError
 from xieshang.domain.loan import make_loan
 from xieshang.domain.money import ZERO
 from xieshang.domain.rates import add_months
-from xieshang.services import overview, plans
+from xieshang.services import cases, loans, overview, plans
 from xieshang.services.loans import local_today
 
 TODAY = local_today(START)
@@ -52,6 +54,36 @@ def test_past_its_last_due_date_the_loan_is_overdue_and_owed_this_month(containe
     assert risky.reasons == (overview.RISK_OVERDUE, overview.RISK_ABOVE_CAP)
     assert risky.days_overdue == (later - date(2026, 8, 1)).days
     assert seen.due_this_month > ZERO and seen.over_capacity
+
+
+def test_a_loan_in_negotiation_keeps_the_arrears_it_had_when_its_case_was_submitted(
+    container, people
+):
+    person = people.logged_in("borrower")
+    lender = people.organisation("lender", "Lender Negotiating")
+    loan_id, case_id = _borrower_with_case(people, person, OWNER_LENDER_NAME, lender)
+    later = date(2026, 9, 15)  # past the loan's last due date (1 August)
+    seen = overview.borrower_overview(container.uow(), person.actor, person.id, as_of=later)
+    (risky,) = seen.at_risk
+    # Submitted on TODAY, before anything was overdue: the arrears stay frozen there.
+    assert risky.case_id == case_id and risky.loan_id == loan_id
+    assert risky.reasons == (overview.RISK_ABOVE_CAP,) and risky.days_overdue == 0
+    (case,) = cases.list_cases(
+        container.uow(), person.actor, limit=10, offset=0, now=container.clock()
+    )[0]
+    assert case.frozen_on == TODAY
+    detail = loans.get_loan(container.uow(), person.actor, loan_id, as_of=later)
+    assert detail.standing is not None and detail.standing.position is not None
+    assert risky.days_overdue == detail.standing.days_overdue
+    assert seen.total_owed == detail.standing.position.total_owed
+
+
+def test_a_loan_in_no_case_counts_its_arrears_to_the_day(container, owner):
+    later = date(2026, 9, 15)
+    (risky,) = overview.borrower_overview(
+        container.uow(), owner.actor, owner.id, as_of=later
+    ).at_risk
+    assert risky.case_id is None and risky.days_overdue == (later - date(2026, 8, 1)).days
 
 
 def test_another_borrower_cannot_read_the_overview(container, owner, people):

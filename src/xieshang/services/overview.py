@@ -6,6 +6,10 @@ statement); this module only adds them up.  "This month" is the calendar month o
 the unpaid installments due in it, plus the arrears of earlier months (they are owed now too).
 A loan is *at risk* when installments are overdue or its charges are above the legal cap for its
 lender type; overdue loans come first, the longest overdue first.
+
+A loan in negotiation (a case submitted and still open) stands where it stood on the day the
+case was submitted: its arrears are frozen then, the rule ``services.cases`` computes every offer
+by (``negotiation_of_loan``), so the days overdue and what is owed here match the case's.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from xieshang.domain.money import ZERO, total
 from xieshang.store.unit_of_work import UnitOfWork
 
 from .access import Actor, require_read
+from .cases import negotiation_of_loan
 from .loans import stored_loans
 from .planning import check_loan
 from .statements import capacity_of, stored_statement
@@ -35,6 +40,7 @@ class LoanAtRisk:
     days_overdue: int
     owed: Decimal
     above_cap: Decimal
+    case_id: int | None = None  # the open case negotiating it (arrears frozen at submission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +83,18 @@ def borrower_overview(uow: UnitOfWork, actor: Actor, borrower_id: int, *, as_of:
         require_read(uow, actor, borrower_id, "statement_summary", "statement")
         statement = stored_statement(uow, borrower_id)
         loans = stored_loans(uow, borrower_id)
+        negotiated = {loan.id: negotiation_of_loan(uow, int(loan.id)) for loan in loans}
     owed: list[Decimal] = []
     due: list[Decimal] = []
     risky: list[LoanAtRisk] = []
     for loan in loans:
         if as_of < loan.start:
             continue
-        assessment, standing = check_loan(loan, as_of=as_of)
+        negotiation = negotiated[loan.id]
+        case_id, frozen = negotiation if negotiation is not None else (None, None)
+        # In negotiation: the loan stands where it stood when the case was submitted.
+        standing_on = as_of if frozen is None else min(as_of, frozen)
+        assessment, standing = check_loan(loan, as_of=standing_on)
         loan_owed = standing.position.total_owed if standing.position is not None else ZERO
         owed.append(loan_owed)
         due.append(due_in_month(loan, as_of))
@@ -101,6 +112,7 @@ def borrower_overview(uow: UnitOfWork, actor: Actor, borrower_id: int, *, as_of:
                     days_overdue=standing.days_overdue,
                     owed=loan_owed,
                     above_cap=assessment.amount_above_cap,
+                    case_id=case_id,
                 )
             )
     risky.sort(key=lambda r: (-r.days_overdue, r.loan_id))
