@@ -238,6 +238,23 @@ MATRIX: tuple[Call, ...] = (
             lambda w: {"terms": _case_terms(w, "draft_case")},
         ),
     ),
+    # Who at the lender works a case: its staff only (the borrower side is refused).
+    Call(
+        "GET",
+        "/api/cases/{case_id}/assignee",
+        frozenset({"consented_agent"}),
+        _request("GET", lambda w: f"/api/cases/{w.ids['case']}/assignee"),
+    ),
+    Call(
+        "PUT",
+        "/api/cases/{case_id}/assignee",
+        frozenset({"consented_agent"}),
+        _world_body(
+            "PUT",
+            lambda w: f"/api/cases/{w.ids['case']}/assignee",
+            lambda w: {"assignee_id": w.people["consented_agent"].id},
+        ),
+    ),
     Call(
         "GET",
         "/api/cases/{case_id}/offers",
@@ -395,6 +412,8 @@ NO_BORROWER_OBJECT = frozenset(
         # The caller's own organisation's settings (tests/api/test_lender_settings_api.py).
         ("GET", "/api/lender/settings"),
         ("PUT", "/api/lender/settings"),
+        # The caller's own organisation's staff (names and roles; tests/api/test_assignment_api.py).
+        ("GET", "/api/lender/staff"),
     }
 )
 

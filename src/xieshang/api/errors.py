@@ -58,6 +58,7 @@ STATUS_BY_CODE: dict[str, int] = {
     # re-entry at signing is 403, not 401: the session stays valid, the act is refused.
     "policy.approval_required": 403,
     "policy.supervisor_only": 403,
+    "case.assign_supervisor_only": 403,
     "signature.reentry_failed": 403,
     # Payments are taken only under a sealed agreement in repayment; a reused reference with
     # other details is a conflict with the payment already recorded.

@@ -27,6 +27,7 @@ from .models import (
     AuthSession,
     Base,
     CalendarFeedRow,
+    CaseAssignmentRow,
     CaseEventRow,
     CaseLetterRow,
     CaseLoanRow,
@@ -563,6 +564,17 @@ class FakeLenderSettingsRepository(_FakeTable[LenderSettingsRow]):
         return found[0] if found else None
 
 
+class FakeCaseAssignmentRepository(_FakeRows[CaseAssignmentRow]):
+    model = CaseAssignmentRow
+
+    def for_case(self, case_id: int) -> CaseAssignmentRow | None:
+        return next(iter(self._where(lambda a: a.case_id == case_id)), None)
+
+    def for_cases(self, case_ids: Sequence[int]) -> dict[int, CaseAssignmentRow]:
+        wanted = set(case_ids)
+        return {a.case_id: a for a in self._where(lambda a: a.case_id in wanted)}
+
+
 class FakeCalendarFeedRepository(_FakeRows[CalendarFeedRow]):
     model = CalendarFeedRow
 
@@ -599,6 +611,7 @@ class FakeUnitOfWork:
         self.collection_contacts = FakeCollectionContactRepository(self.memory)
         self.lender_settings = FakeLenderSettingsRepository(self.memory)
         self.calendar_feeds = FakeCalendarFeedRepository(self.memory)
+        self.case_assignments = FakeCaseAssignmentRepository(self.memory)
         self.committed = False
         self.commits = 0
         self._committed_state = self.memory.snapshot()

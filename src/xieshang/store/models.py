@@ -27,6 +27,7 @@ from .models_accounts import (
     User,
     normalise_email,
 )
+from .models_assignments import CaseAssignmentRow
 from .models_base import (
     NAMING_CONVENTION,
     Base,
@@ -75,6 +76,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "CalendarFeedRow",
+    "CaseAssignmentRow",
     "CaseEventRow",
     "CaseLetterRow",
     "CaseLoanRow",

@@ -24,6 +24,7 @@ from .models import (
     AgreementRow,
     AuthSession,
     CalendarFeedRow,
+    CaseAssignmentRow,
     CaseLetterRow,
     CaseReceiptRow,
     CaseRow,
@@ -348,6 +349,14 @@ class LenderSettingsRepository(Protocol):
     def get(self, organisation_id: int) -> LenderSettingsRow | None: ...
 
     def add(self, row: LenderSettingsRow) -> LenderSettingsRow: ...
+
+
+class CaseAssignmentRepository(Rows[CaseAssignmentRow], Protocol):
+    def for_case(self, case_id: int) -> CaseAssignmentRow | None: ...
+
+    def for_cases(self, case_ids: Sequence[int]) -> dict[int, CaseAssignmentRow]:
+        """The assignments of these cases, by case id (cases without one are left out)."""
+        ...
 
 
 class CalendarFeedRepository(Rows[CalendarFeedRow], Protocol):

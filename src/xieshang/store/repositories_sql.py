@@ -22,6 +22,7 @@ from .models import (
     AuthSession,
     Base,
     CalendarFeedRow,
+    CaseAssignmentRow,
     CaseEventRow,
     CaseLetterRow,
     CaseLoanRow,
@@ -552,6 +553,21 @@ class SqlLenderSettingsRepository(_Table[LenderSettingsRow]):
 
     def get(self, organisation_id: int) -> LenderSettingsRow | None:
         return self.session.get(LenderSettingsRow, organisation_id)
+
+
+class SqlCaseAssignmentRepository(_Rows[CaseAssignmentRow]):
+    model = CaseAssignmentRow
+
+    def for_case(self, case_id: int) -> CaseAssignmentRow | None:
+        return self.session.scalar(
+            select(CaseAssignmentRow).where(CaseAssignmentRow.case_id == case_id)
+        )
+
+    def for_cases(self, case_ids: Sequence[int]) -> dict[int, CaseAssignmentRow]:
+        if not case_ids:
+            return {}
+        query = select(CaseAssignmentRow).where(CaseAssignmentRow.case_id.in_(list(case_ids)))
+        return {row.case_id: row for row in self.session.scalars(query)}
 
 
 class SqlCalendarFeedRepository(_Rows[CalendarFeedRow]):

@@ -19,6 +19,7 @@ from .repositories import (
     AgreementRepository,
     AuthSessionRepository,
     CalendarFeedRepository,
+    CaseAssignmentRepository,
     CaseEventRepository,
     CaseRepository,
     CollectionContactRepository,
@@ -42,6 +43,7 @@ from .repositories_sql import (
     SqlAgreementRepository,
     SqlAuthSessionRepository,
     SqlCalendarFeedRepository,
+    SqlCaseAssignmentRepository,
     SqlCaseEventRepository,
     SqlCaseRepository,
     SqlCollectionContactRepository,
@@ -130,6 +132,9 @@ class UnitOfWork(Protocol):
     @property
     def calendar_feeds(self) -> CalendarFeedRepository: ...
 
+    @property
+    def case_assignments(self) -> CaseAssignmentRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -175,6 +180,7 @@ class SqlUnitOfWork:
     collection_contacts: SqlCollectionContactRepository
     lender_settings: SqlLenderSettingsRepository
     calendar_feeds: SqlCalendarFeedRepository
+    case_assignments: SqlCaseAssignmentRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self.session_factory = session_factory
@@ -214,6 +220,7 @@ class SqlUnitOfWork:
         self.collection_contacts = SqlCollectionContactRepository(session)
         self.lender_settings = SqlLenderSettingsRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
+        self.case_assignments = SqlCaseAssignmentRepository(session)
         return self
 
     def __exit__(
