@@ -93,7 +93,7 @@ def test_no_one_but_a_forms_users_can_post_it(browsers):
 
 
 def case_ids(html: str) -> set[int]:
-    return {int(n) for n in re.findall(r"(?:案件|Case) (\d+)</td>", html)}
+    return {int(n) for n in re.findall(r"(?:案件|Case) (\d+)(?:</a>)?</td>", html)}
 
 
 def test_a_borrower_sees_only_their_own_loans_and_cases(browsers):
