@@ -447,9 +447,14 @@ def build(request: Request, subject: Subject, choices: Choices, name: str) -> Bu
             "capacity.basis_unknown", field="living_cost_basis", value=choices.basis
         )
         raise ChoiceError("basis", error)
+    if choices.per_loan:
+        container = container_of(request)
+        page = loans.list_loans(
+            container.uow(), subject.actor, subject.borrower_id, limit=LIST_LIMIT, offset=0
+        )
+        if set(choices.per_loan) - {str(v.id) for v in page.items}:
+            raise not_found("loan")
     report = plan_report(request, subject, choices.strategy, choices.basis)
-    if any(i not in {r.loan.id for r in report.reviews} for i in choices.per_loan):
-        raise not_found("loan")
     for loan_id, choice in choices.per_loan.items():
         if choice.kind not in KINDS:
             error = DomainError("proposal.unknown_concession", field="kind", value=choice.kind)
@@ -481,11 +486,14 @@ def build(request: Request, subject: Subject, choices: Choices, name: str) -> Bu
 # pages
 
 
-def _not_ready(request: Request, subject: Subject, template: str, error: DomainError) -> Response:
+def _not_ready(
+    request: Request, subject: Subject, template: str, error: DomainError, status: int = 200
+) -> Response:
     return render(
         request,
         template,
         user=subject.actor,
+        status=status,
         built=None,
         not_ready=error,
         choices=Choices(),
@@ -693,6 +701,10 @@ def open_cases_from_plan(request: Request, plan: Text = "") -> Response:
         built = build(request, subject, choices, text("web_plans_builder_plan", lang))
     except ChoiceError as refused:
         return builder_page(request, subject, choices, variants, error=refused)
+    except DomainError as problem:
+        if problem.code not in NOT_READY:
+            raise
+        return _not_ready(request, subject, "plans", problem, status=400)
     held = held_loans(request, subject)
     wanted = [
         line.loan_id
