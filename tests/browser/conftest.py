@@ -132,7 +132,12 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         read_toml_file(examples / "situation.toml"), lambda n: read_toml_file(examples / n)
     )
     logins = load_demo(
-        container.uow, situation, now=container.clock(), policy=container.password_policy
+        container.uow,
+        situation,
+        now=container.clock(),
+        policy=container.password_policy,
+        request=read_toml_file(examples / "offer-terms.toml"),
+        sign=container.instance_key.sign,
     )
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

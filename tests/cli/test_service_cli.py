@@ -103,6 +103,13 @@ def test_the_demo_loads_once_and_its_borrower_can_log_in_and_read_her_plan(data_
         )
         assert agent.status_code == 401  # lender staff need their one-time code
         assert agent.json()["code"] == "auth.totp_required"
+        # Her consumer-finance loan waits in the demo lender's queue, its log signed and whole.
+        cases = client.get("/api/cases", headers=headers).json()
+        assert [(c["id"], c["state"], c["loan_ids"]) for c in cases["items"]] == [
+            (1, "submitted", [2])
+        ]
+        log = client.get("/api/cases/1/log", headers=headers).json()
+        assert log["verification"]["ok"] is True, log["verification"]
     finally:
         container.close()
 

@@ -108,7 +108,12 @@ def demo(lang: str | None = LangOption) -> None:
     container = build_container(migrate=True)
     try:
         logins = load_demo(
-            container.uow, situation, now=container.clock(), policy=container.password_policy
+            container.uow,
+            situation,
+            now=container.clock(),
+            policy=container.password_policy,
+            request=read_toml_file(examples / "offer-terms.toml"),
+            sign=container.instance_key.sign,
         )
     finally:
         container.close()

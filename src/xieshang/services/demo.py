@@ -2,7 +2,9 @@
 
 A borrower with the examples' statement and six loans, a counselor she granted access to, a
 lender organisation (consumer finance) with an agent and a supervisor she shared her statement
-summary and loans with, a second borrower to test privacy against, and an admin.  Lender staff
+summary and loans with — and a case in their queue: her consumer-finance loan, submitted with the
+examples' request (a 12-month extension, penalty waived) — a second borrower to test privacy
+against, and an admin.  Lender staff
 have TOTP enrolled (it is required for them); their secrets are printed so an authenticator app
 — or ``python -c "import pyotp; print(pyotp.TOTP('SECRET').now())"`` — gives the codes.
 Running it again changes nothing and prints the same logins.
@@ -10,9 +12,10 @@ Running it again changes nothing and prints the same logins.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from xieshang.security.passwords import DEFAULT_PASSWORD_POLICY, PasswordPolicy
 from xieshang.security.totp import totp_code
@@ -20,8 +23,11 @@ from xieshang.store.convert import new_loan_row, new_statement_row
 from xieshang.store.models import Consent, CounselorGrant, Organisation
 from xieshang.store.unit_of_work import UnitOfWork
 
+from . import cases
 from .access import Actor
 from .accounts import create_account
+from .case_log import Signer
+from .loans import local_today
 from .organisations import create_organisation
 from .profile import confirm_totp, enrol_totp
 from .sessions import actor_for
@@ -57,8 +63,12 @@ def load_demo(
     *,
     now: datetime,
     policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+    request: Mapping[str, Any] | None = None,
+    sign: Signer | None = None,
 ) -> tuple[DemoLogin, ...]:
-    """Create what is missing of the demo and return every login (idempotent)."""
+    """Create what is missing of the demo and return every login (idempotent).  ``request``:
+    the terms of the borrower's request in the demo case (an offer-terms record, without
+    loan ids; none: no demo case); ``sign``: the instance key that signs its log entries."""
     admin = _user(uow_factory, PEOPLE[0][1]) or _create(
         uow_factory, PEOPLE[0], organisation_id=None, policy=policy, now=now
     )
@@ -85,6 +95,8 @@ def load_demo(
             secret = _totp(uow_factory, user, now)
         logins.append(DemoLogin(role, email, DEMO_PASSWORD, secret))
     _borrower_data(uow_factory, situation, orgs[LENDER], now)
+    if request is not None:
+        _demo_case(uow_factory, orgs[LENDER], request, now, sign)
     return tuple(logins)
 
 
@@ -187,3 +199,49 @@ def _borrower_data(
                 )
             )
         uow.commit()
+
+
+DEMO_CASE_LENDER_TYPE = "consumer_finance"
+
+
+def _demo_case(
+    uow_factory: Callable[[], UnitOfWork],
+    lender_id: int,
+    request: Mapping[str, Any],
+    now: datetime,
+    sign: Signer | None,
+) -> None:
+    """The borrower's consumer-finance loan, submitted to the demo lender (once: skipped when
+    she has any case)."""
+    borrower = _user(uow_factory, PEOPLE[1][1])
+    if borrower is None:
+        return
+    actor = borrower.actor
+    with uow_factory() as uow:
+        if uow.cases.list_for_borrower(actor.user_id, limit=1, offset=0).total:
+            return
+        loan_id = next(
+            (
+                loan.id
+                for loan in uow.loans.list_for_borrower(actor.user_id).items
+                if loan.lender_type == DEMO_CASE_LENDER_TYPE
+            ),
+            None,
+        )
+    if loan_id is None:
+        return
+    case = cases.open_case(
+        uow_factory(),
+        actor,
+        actor.user_id,
+        loan_ids=[loan_id],
+        lender_organisation_id=lender_id,
+        now=now,
+        sign=sign,
+    )
+    terms = {
+        **request,
+        "start": local_today(now).isoformat(),
+        "loans": [{**loan, "loan_id": str(loan_id)} for loan in request.get("loans", [])],
+    }
+    cases.submit_case(uow_factory(), actor, case.id, terms=terms, now=now, sign=sign)
