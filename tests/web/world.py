@@ -4,7 +4,7 @@ from the owner and one without.  Made through the API as each person (bearer tok
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from api.test_data_api import STATEMENT, private_loan_json
@@ -20,6 +20,8 @@ class PageWorld:
     people: dict[str, Person]
     cases: dict[str, int]  # owner, other_borrower → their case id
     loans: dict[str, int]  # owner, other_borrower → the loan in that case
+    # owner, other_borrower → a PDF attached to that loan
+    documents: dict[str, int] = field(default_factory=dict)
 
 
 def _ok(response: Any) -> dict[str, Any]:
@@ -58,6 +60,22 @@ def _borrower_with_case(
     return int(loan["id"]), int(case["id"])
 
 
+# The smallest file the upload check takes for a PDF.
+SMALL_PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _loan_document(people: People, person: Person, loan_id: int) -> int:
+    found = _ok(
+        people.client.post(
+            "/api/documents",
+            files={"file": ("合同.pdf", SMALL_PDF, "application/pdf")},
+            data={"kind": "contract", "loan_id": str(loan_id)},
+            headers=person.headers,
+        )
+    )
+    return int(found["id"])
+
+
 def make_world(people: People) -> PageWorld:
     lender = people.organisation("lender", "Lender Here")
     other_lender = people.organisation("lender", "Lender Elsewhere")
@@ -88,4 +106,5 @@ def make_world(people: People) -> PageWorld:
         who,
         cases={k: case for k, (_, case) in made.items()},
         loans={k: loan for k, (loan, _) in made.items()},
+        documents={k: _loan_document(people, who[k], loan) for k, (loan, _) in made.items()},
     )
