@@ -6,10 +6,12 @@ keeping what was typed with the message beside the field, and nothing stored."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 
 import pytest
 
+from api.test_data_api import STATEMENT, private_loan_json
 from xieshang.domain.errors import DomainError
 from xieshang.services import loans, statements
 from xieshang.services.statements import ExpenseLine, IncomeLine, StatementInput
@@ -212,3 +214,19 @@ def test_a_counselor_sees_the_chosen_clients_capacity(new_browser, people, conta
     assert 'id="capacity"' not in before
     assert browser.post(f"/clients/{client.id}/switch", {}).status_code == 303
     assert shown(browser.post("/check", BANK_12).text, "capacity") == "¥5,200.00"
+
+
+def test_a_borrower_already_over_capacity_this_month_is_told_not_to_borrow_more(web, people, clock):
+    person = people.logged_in("borrower")
+    url = f"?borrower_id={person.id}"
+    put = people.client.put(f"/api/statement{url}", json=STATEMENT, headers=person.headers)
+    assert put.status_code in (200, 201), put.text
+    made = people.client.post(f"/api/loans{url}", json=private_loan_json(), headers=person.headers)
+    assert made.status_code == 201, made.text
+    clock.now = datetime(2026, 9, 15, 9, 0, tzinfo=UTC)  # the loan's rows are all overdue now
+    web.log_in(person)
+    html = web.post("/check", BANK_12).text
+    due_now = Decimal(shown(html, "due-now").removeprefix("¥").replace(",", ""))
+    capacity = Decimal(shown(html, "capacity").removeprefix("¥").replace(",", ""))
+    assert due_now > capacity
+    assert shown(html, "verdict") == "你本月的应还款已经超出还款能力，再借一笔只会更难——不要签。"

@@ -113,7 +113,7 @@ class Answer:
     largest_payment: Decimal
     effect: MonthEffect | None
     has_statement: bool
-    verdict: str  # above_cap | unlawful_terms | over_capacity | affordable | within_cap
+    verdict: str  # above_cap, unlawful_terms, already_over, over_capacity, affordable, within_cap
     fee_counted: Decimal = field(default=ZERO)
 
     @property
@@ -299,6 +299,8 @@ def answer_offer(request: Request, actor: Actor, offer: Offer, today: date) -> A
         verdict = "above_cap"
     elif "violation" in severities:
         verdict = "unlawful_terms"
+    elif effect is not None and effect.due_now > effect.capacity:
+        verdict = "already_over"
     elif effect is not None:
         verdict = "over_capacity" if effect.over_by > 0 else "affordable"
     else:
