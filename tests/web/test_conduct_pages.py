@@ -16,7 +16,7 @@ import pytest
 from web.world import _borrower_with_case
 from xieshang.data.conduct import load_conduct_rules
 from xieshang.i18n import message, text
-from xieshang.services import conduct
+from xieshang.services import cases, conduct
 
 RULES = load_conduct_rules()
 LATE = "2026-03-01T23:30"  # inside the quiet hours (22:00–08:00)
@@ -208,7 +208,16 @@ def test_a_contact_goes_into_the_chosen_case_and_another_borrowers_case_is_refus
     assert text("web_conduct_case_linked", "zh", id=case_id) in shown
     refused = web.post("/conduct/new", contact(case_id=str(other_case)))
     assert refused.status_code == 400 and 'id="e-case_id" role="alert"' in refused.text
-    assert len(stored(container, owner)) == 1
+    (saved,) = stored(container, owner)
+    # Deleting it leaves the case's log with both entries (never the caller or the note).
+    assert web.post(f"/conduct/{saved.id}/delete", {}).status_code == 303
+    entries = [
+        e.body
+        for e in cases.case_log(container.uow(), owner.actor, case_id)
+        if e.kind == "collection_contact"
+    ]
+    assert [e["action"] for e in entries] == ["recorded", "deleted"]
+    assert all("caller" not in e and "note" not in e for e in entries)
 
 
 def test_the_complaint_draft_lists_the_recorded_contacts_and_downloads_as_pdf_and_text(
@@ -278,6 +287,32 @@ def test_lender_staff_reach_none_of_it(web, borrower, people, new_browser):
     for path in ("/conduct", "/conduct/new", f"/conduct/complaint?organisation={ORG}"):
         response = agent.get(path)
         assert response.status_code == 403 and ORG not in page_text(response), path
+
+
+def test_a_record_made_by_mistake_is_deleted_and_its_flag_goes_with_it(web, borrower, container):
+    kept = record(web)
+    mistake = record(web, at=LATE, organisation="记错的公司")
+    log = web.get("/conduct").text
+    assert f'action="/conduct/{mistake}/delete"' in log
+    assert text("web_conduct_delete_confirm", "zh", number=2) in log
+    deleted = web.post(f"/conduct/{mistake}/delete", {})
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/conduct?deleted=1"
+    assert [c.id for c in stored(container, borrower)] == [kept]
+    shown = page_text(web.get("/conduct?deleted=1"))
+    assert text("web_conduct_deleted", "zh") in shown
+    assert "记错的公司" not in shown and message("conduct.quiet_hours", "zh") not in shown
+    assert web.post(f"/conduct/{mistake}/delete", {}).status_code == 404  # gone already
+
+
+def test_another_borrower_cannot_delete_a_record_they_were_never_shown(
+    web, borrower, people, new_browser, container
+):
+    number = record(web, at=LATE)
+    stranger = new_browser()
+    stranger.log_in(people.make("borrower"))
+    refused = stranger.post(f"/conduct/{number}/delete", {})
+    assert refused.status_code == 404 and ORG not in page_text(refused)
+    assert [c.id for c in stored(container, borrower)] == [number]
 
 
 def test_opening_the_pages_changes_nothing(web, borrower, container):

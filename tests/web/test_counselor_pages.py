@@ -110,6 +110,24 @@ def test_a_counselor_sees_and_records_into_the_chosen_clients_log(office, contai
     assert "first 的催收公司" not in log
 
 
+def test_a_counselor_deletes_only_in_the_file_they_work_on(office, container):
+    _, who, browser = office
+    first, second = who["first"], who["second"]
+
+    def ids(person):
+        page = conduct.list_contacts(container.uow(), person.actor, person.id, limit=10, offset=0)
+        return [c.id for c in page.items]
+
+    (theirs,) = ids(second)
+    switch(browser, first)
+    # Granted by both, but working on the first's file: the second's record is not reached.
+    assert browser.post(f"/conduct/{theirs}/delete", {}).status_code == 404
+    assert ids(second) == [theirs]
+    (mine,) = ids(first)
+    assert browser.post(f"/conduct/{mine}/delete", {}).status_code == 303
+    assert ids(first) == []
+
+
 def test_a_revoked_grant_sends_the_counselor_back_to_the_clients_at_once(office, container, clock):
     _, who, browser = office
     first = who["first"]

@@ -6,8 +6,9 @@ the flags the published rules raise on them, in plain words with the rule cited;
 ``/conduct/new`` records a contact (checked by ``services.conduct``; a refused form comes back
 with the message beside its field and what was typed kept); ``/conduct/complaint`` shows the
 complaint draft to one flagged organisation in either language, and with ``format=pdf`` or
-``format=text`` answers the file itself, as ``/api/conduct/complaint`` does.  Lender staff
-never reach any of it (403), as the services never show them the log.
+``format=text`` answers the file itself, as ``/api/conduct/complaint`` does;
+``/conduct/{id}/delete`` removes a record made by mistake (a linked case's log keeps a note).
+Lender staff never reach any of it (403), as the services never show them the log.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def flagged_organisations(flags: list[FlagRow]) -> list[str]:
 
 
 @router.get("/conduct")
-def conduct_log(request: Request, recorded: str = "") -> Response:
+def conduct_log(request: Request, recorded: str = "", deleted: str = "") -> Response:
     subject = borrower_subject(request)
     rows, flags, timezone = _contacts(request, subject)
     just = next((r for r in rows if recorded.isdigit() and str(r.contact.id) == recorded), None)
@@ -122,6 +123,7 @@ def conduct_log(request: Request, recorded: str = "") -> Response:
         timezone=timezone,
         organisations=flagged_organisations(flags),
         recorded=just,
+        deleted=deleted == "1",
         retention=rules.record_retention,
     )
 
@@ -278,6 +280,24 @@ def record_contact(
         field = error.field if error.field in FIELDS else "form"
         return _form_page(request, subject, form, {field: error}, status=400)
     return RedirectResponse(f"/conduct?recorded={view.id}#contact-{view.id}", status_code=303)
+
+
+@router.post("/conduct/{contact_id}/delete")
+def delete_contact(request: Request, contact_id: int) -> Response:
+    """Delete a record of the file shown (a counselor's other clients' records are not
+    reached from here, whatever their grants); not in this file → "not found"."""
+    subject = borrower_subject(request)
+    container = container_of(request)
+    if not any(c.id == contact_id for c in _all_contacts(request, subject)):
+        raise DomainError("access.not_found", field=conduct.CONTACT)
+    conduct.delete_contact(
+        container.uow(),
+        subject.actor,
+        contact_id,
+        now=container.clock(),
+        sign=container.instance_key.sign,
+    )
+    return RedirectResponse("/conduct?deleted=1", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------------

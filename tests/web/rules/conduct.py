@@ -6,7 +6,14 @@ their file reach it; lender staff never do (403), whatever the borrower shared w
 
 from __future__ import annotations
 
-from web.rules.base import NO_CLIENT_CHOSEN, OWN_FILE, Form, Page
+from web.rules.base import (
+    NO_CLIENT_CHOSEN,
+    OWN_FILE,
+    OWNER_OBJECT,
+    UNSEEN_BY_OTHER_BORROWER,
+    Form,
+    Page,
+)
 
 PAGES: dict[tuple[str, str], Page] = {
     ("GET", "/conduct"): Page(lambda w: "/conduct", OWN_FILE, to_clients=NO_CLIENT_CHOSEN),
@@ -27,6 +34,14 @@ FORMS: dict[tuple[str, str], Form] = {
             "contacted": "debtor",
             "effective": "1",
         },
+        to_clients=NO_CLIENT_CHOSEN,
+    ),
+    # A record in the owner's file (the world records none: test_conduct_pages deletes real
+    # ones, and shows another borrower and a counselor's other client are told "not found").
+    ("POST", "/conduct/{contact_id}/delete"): Form(
+        lambda w: "/conduct/1/delete",
+        OWNER_OBJECT,
+        unseen=UNSEEN_BY_OTHER_BORROWER,
         to_clients=NO_CLIENT_CHOSEN,
     ),
 }
