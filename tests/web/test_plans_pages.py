@@ -215,14 +215,17 @@ def test_the_comparison_sets_the_plan_beside_the_contracts_and_each_strategy(
     ]
     report = plans.plan_for(container.uow(), owner.actor, owner.id, as_of=TODAY)
     contracts = sum(r.standing.contract_remaining for r in report.reviews if r.owed > 0)
-    assert rows["原合同（不协商）"][2] == money_text(contracts)
+    assert rows["原合同（不协商）"][3] == money_text(contracts)
+    # The contracts ask four missed installments now: more than the household can pay.
+    assert rows["原合同（不协商）"][6] == "否"
+    assert rows["建议方案：按欠款比例分配"][6] == "是"
     for strategy, name in (("avalanche", "先还利率最高的"), ("pro_rata", "按欠款比例分配")):
         shown = plans.plan_for(
             container.uow(), owner.actor, owner.id, as_of=TODAY, strategy=strategy
         )
         assert rows[f"建议方案：{name}"][0] == money_text(shown.suggested_monthly)
-        assert rows[f"建议方案：{name}"][2] == money_text(shown.suggested_total)
-        assert rows[f"建议方案：{name}"][3] == str(shown.months_to_clear)
+        assert rows[f"建议方案：{name}"][3] == money_text(shown.suggested_total)
+        assert rows[f"建议方案：{name}"][4] == str(shown.months_to_clear)
     # The kept plan is the snowball suggestion, as its own link says.
     assert rows["保留的方案 1"] == rows["建议方案：先还余额最小的"]
     # Charts drawn on the server, with their figures in words for screen readers.

@@ -277,6 +277,12 @@ class PlanFigures:
     capacity: Decimal
     timeline: tuple[tuple[date, Decimal], ...]
     query: str = ""
+    long_name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The name in full (the table's); ``name`` is short enough for a chart's label."""
+        return self.long_name or self.name
 
     @property
     def monthly(self) -> Decimal:
@@ -299,8 +305,13 @@ class PlanFigures:
         return self.timeline[0][1] if self.timeline else ZERO
 
     @property
+    def peak(self) -> Decimal:
+        return max((amount for _, amount in self.timeline), default=ZERO)
+
+    @property
     def fits(self) -> bool:
-        return self.monthly <= self.capacity
+        """Whether its monthly payment, and every month it asks, stay within capacity."""
+        return max(self.monthly, self.peak) <= self.capacity
 
     def in_month(self, month: date) -> Decimal | None:
         """What the plan asks in ``month`` (dated the 1st); None outside its span."""
@@ -382,7 +393,9 @@ def figures_of(
     report: PlanReport,
     outcomes: Mapping[str, ProposalOutcome],
     lang: str,
+    *,
     query: str = "",
+    long_name: str = "",
 ) -> PlanFigures:
     """A plan: the loans in ``outcomes`` on their new terms, every other loan as contracted."""
     lines, flows = [], []
@@ -395,7 +408,7 @@ def figures_of(
             lines.append(_outcome_line(review, outcome, lang))
             flows += _outcome_flows(outcome)
     capacity = report.capacity.repayment_capacity
-    return PlanFigures(name, tuple(lines), capacity, by_month(flows), query)
+    return PlanFigures(name, tuple(lines), capacity, by_month(flows), query, long_name)
 
 
 def suggested(report: PlanReport) -> dict[str, ProposalOutcome]:
@@ -478,7 +491,7 @@ def build(request: Request, subject: Subject, choices: Choices, name: str) -> Bu
                 raise ChoiceError(_form_field(error, loan_id), error) from None
     done = Choices(choices.strategy, choices.basis, full)
     lang = page_lang(request)
-    figures = figures_of(name, report, outcomes, lang, done.query())
+    figures = figures_of(name, report, outcomes, lang, query=done.query())
     return Built(done, report, outcomes, figures)
 
 
@@ -635,9 +648,12 @@ def compare_plans(request: Request) -> Response:
     shown = [figures_of(text("web_plans_contracts", lang), report, {}, lang), built.figures]
     for strategy in STRATEGIES:
         default = plan_report(request, subject, strategy, built.choices.basis)
-        name = text("web_plans_strategy_plan", lang, strategy=text(f"strategy_{strategy}", lang))
+        name = text(f"web_plans_short_{strategy}", lang)
+        full = text("web_plans_strategy_plan", lang, strategy=text(f"strategy_{strategy}", lang))
         query = Choices(strategy, built.choices.basis).query()
-        shown.append(figures_of(name, default, suggested(default), lang, query))
+        shown.append(
+            figures_of(name, default, suggested(default), lang, query=query, long_name=full)
+        )
     refused: list[tuple[str, DomainError]] = []
     for n, query in enumerate(variants, start=1):
         name = text("web_plans_variant", lang, n=n)
