@@ -6,7 +6,9 @@ Fixtures
               throwaway settings (plain-http cookies), migrated, with the demo people and the
               example borrower's data loaded by the demo service — served by uvicorn in a
               background thread on a free loopback port.  A ``LiveApp``: ``.base_url``
-              (``http://127.0.0.1:PORT``), ``.login(role) -> DemoLogin`` and ``.container``.
+              (``http://127.0.0.1:PORT``), ``.login(role) -> DemoLogin``, ``.new_staff(role)``
+              (a fresh TOTP-enrolled agent or supervisor of the demo lender) and ``.container``.
+``log_in(page, person, lands_on=…)``  Logs in through the form (TOTP code for staff).
 ``browser``   (package; pytest-playwright's, re-scoped: see below) Chromium launched from
               ``CHROMIUM`` (``/usr/bin/chromium``, Debian's package) headless with
               ``CHROMIUM_ARGS``; Playwright cannot download its own browser builds here.
@@ -20,6 +22,7 @@ Fixtures
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import threading
@@ -27,6 +30,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +43,12 @@ from xieshang.api.app import create_app
 from xieshang.bootstrap import Container, build_container
 from xieshang.cli.common import read_toml_file
 from xieshang.security.passwords import PasswordPolicy
-from xieshang.services.demo import DemoLogin, load_demo
+from xieshang.security.totp import totp_code
+from xieshang.services.accounts import create_account
+from xieshang.services.demo import DEMO_PASSWORD, DemoLogin, load_demo
+from xieshang.services.demo import LENDER as DEMO_LENDER
+from xieshang.services.profile import confirm_totp, enrol_totp
+from xieshang.services.sessions import actor_for
 from xieshang.services.situation import read_situation
 from xieshang.settings import Settings
 
@@ -100,6 +109,52 @@ class LiveApp:
     def login(self, role: str) -> DemoLogin:
         """The first demo login with ``role`` (borrower: 李明 Li Ming)."""
         return next(login for login in self.logins if login.role == role)
+
+    def new_staff(self, role: str) -> DemoLogin:
+        """A new agent or supervisor of the demo lender, TOTP enrolled: a one-time code works
+        once per person, so a test that logs staff in uses its own (no test waits for the next
+        30-second step because another test used this one)."""
+        staff_number = next(_STAFF_NUMBERS)
+        email = f"{role}-{staff_number}@browser.xieshang.test"
+        now = self.container.clock()
+        with self.container.uow() as uow:
+            org = uow.organisations.get_by_name(DEMO_LENDER)
+            assert org is not None, "the demo lender is missing"
+            org_id = org.id
+        create_account(
+            self.container.uow,
+            email=email,
+            password=DEMO_PASSWORD,
+            display_name=f"{role} {staff_number}",
+            role=role,
+            organisation_id=org_id,
+            policy=self.container.password_policy,
+            now=now,
+        )
+        with self.container.uow() as uow:
+            user = uow.users.get_by_email(email)
+            assert user is not None
+            actor = actor_for(user)
+        enrolment = enrol_totp(self.container.uow, actor)
+        confirm_totp(self.container.uow, actor, totp_code(enrolment.secret, now), now=now)
+        return DemoLogin(role, email, DEMO_PASSWORD, enrolment.secret)
+
+
+_STAFF_NUMBERS = itertools.count(1)
+
+
+def log_in(page: Page, person: DemoLogin, *, lands_on: str) -> None:
+    """Log ``person`` in through the login form (with the authenticator code for staff: the
+    next step's, as enrolment used the current one) and wait for ``lands_on``."""
+    page.goto("/login")
+    page.locator("#f-email").fill(person.email)
+    page.locator("#f-password").fill(person.password)
+    if person.totp_secret:
+        page.locator("details.totp summary").click()
+        code = totp_code(person.totp_secret, datetime.now(UTC) + timedelta(seconds=30))
+        page.locator("#f-totp_code").fill(code)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**{lands_on}")
 
 
 def _wait_healthy(url: str, thread: threading.Thread) -> None:
