@@ -236,3 +236,11 @@ def test_a_counselor_works_on_the_chosen_clients_statement(new_browser, people, 
     view = statements.get_statement(container.uow(), client.actor, client.id)
     assert view.capacity.repayment_capacity == Decimal("5200.00")
     assert shown_capacity(browser.get("/finances").text) == "¥5,200.00"
+
+
+def test_a_household_count_past_a_hundred_is_refused_beside_it_in_english(web, borrower):
+    choose(web, "en")
+    refused = web.post("/finances", {**GOOD, "other_dependents": "101"})
+    assert refused.status_code == 400
+    beside = re.search(r'id="e-other_dependents"[^>]*>([^<]+)<', refused.text)
+    assert beside and "must be between 0 and 100 (got 101)" in beside.group(1)

@@ -181,20 +181,20 @@ def read_form(data: FormData) -> FinancesForm:
 
 
 def _count(text: str, name: str, minimum: int) -> int:
-    field = f"household.{name}"
+    """A household count typed as ``text``; refusals name ``household.<name>``."""
     if text == "" and name != "adults":
         return 0
+    params: dict[str, object] = {"value": text}
     if not text.isdigit():
-        raise DomainError("household.count_not_integer", field=field, value=text)
-    value = int(text)
-    if value < minimum:
-        code = "household.no_adults" if name == "adults" else "household.count_negative"
-        raise DomainError(code, field=field, value=value)
-    if value > MAX_PEOPLE:
-        raise DomainError(
-            "web.count_out_of_range", field=field, value=text, low=minimum, high=MAX_PEOPLE
-        )
-    return value
+        problem = "household.count_not_integer"
+    elif int(text) < minimum:
+        problem = "household.no_adults" if name == "adults" else "household.count_negative"
+    elif int(text) > MAX_PEOPLE:
+        problem = "web.count_out_of_range"
+        params.update(low=minimum, high=MAX_PEOPLE)
+    else:
+        return int(text)
+    raise DomainError(problem, field=f"household.{name}", **params)
 
 
 def check_form(form: FinancesForm) -> tuple[StatementInput | None, dict[str, DomainError]]:
