@@ -15,7 +15,10 @@ from xieshang.data.conduct import load_conduct_rules
 from xieshang.i18n import message, text
 
 from .conftest import LiveApp, Shots
+from .test_page_health import Troubles
 
+PHONE = {"width": 360, "height": 780}
+DESK = {"width": 1280, "height": 900}
 ORG = "夜里来电的催收公司"
 CALLER = "自称法务部的赵先生"
 
@@ -29,6 +32,14 @@ def _sign_up(page: Page) -> None:
     page.wait_for_url("**/dashboard")
 
 
+def _fits_a_phone(page: Page) -> bool:
+    page.set_viewport_size(PHONE)
+    try:
+        return int(page.evaluate("document.documentElement.scrollWidth")) <= PHONE["width"]
+    finally:
+        page.set_viewport_size(DESK)
+
+
 def test_a_new_borrower_records_a_late_call_sees_it_flagged_and_opens_the_complaint_draft(
     page: Page, live_app: LiveApp, shots: Shots
 ) -> None:
@@ -38,6 +49,8 @@ def test_a_new_borrower_records_a_late_call_sees_it_flagged_and_opens_the_compla
     yesterday = (local_now - timedelta(days=1)).date()
     late = f"{yesterday.isoformat()}T23:30"
 
+    troubles = Troubles()
+    troubles.watch(page)
     _sign_up(page)
     page.locator("nav a[href='/conduct']").click()
     page.wait_for_url("**/conduct")
@@ -75,9 +88,7 @@ def test_a_new_borrower_records_a_late_call_sees_it_flagged_and_opens_the_compla
     shots.save(page, "conduct-zh")
 
     # At 360 px the log scrolls inside its frame, not the page sideways.
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.set_viewport_size({"width": 1280, "height": 900})
+    assert _fits_a_phone(page)
 
     page.locator("main a[href='/conduct/complaint']").click()
     page.wait_for_url("**/conduct/complaint")
@@ -87,9 +98,15 @@ def test_a_new_borrower_records_a_late_call_sees_it_flagged_and_opens_the_compla
     assert ORG in said and f"{yesterday.isoformat()} 23:30" in said and CALLER in said
     assert rules.quiet_hours.rule.citation_zh in said
     shots.save(page, "conduct-complaint-zh")
+    assert _fits_a_phone(page)
     with page.expect_download() as download:
         page.locator("main a", has_text=text("web_conduct_download_pdf", "zh")).click()
     path = download.value.path()
     assert path is not None
     with open(path, "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+    page.goto("/conduct/new")
+    assert _fits_a_phone(page)
+    # No script or style refused, no asset missing; the one 400 is the refused first try.
+    expected = "/conduct/new"
+    assert [t for t in troubles.found if expected not in t or "400" not in t] == []
