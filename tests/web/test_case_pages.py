@@ -315,3 +315,42 @@ def test_the_counselor_works_on_the_clients_case(world, new_browser, container):
     assert note.status_code == 303
     page = browser.get(f"/cases/{case_id}").text
     assert "代为留言" in page and "协商顾问" in page
+
+
+def test_the_owner_withdraws_the_case_with_a_reason_and_a_move_not_allowed_is_explained(
+    world, new_browser, container
+):
+    owner = world.people["owner"]
+    case_id = world.cases["owner"]
+    browser = new_browser()
+    browser.log_in(owner)
+    before = events(container, owner, case_id)
+    refused = browser.post(f"/cases/{case_id}/actions", {"action": "reopen"})
+    assert refused.status_code == 400
+    assert re.search(r'<p class="error banner" role="alert">[^<]+</p>', refused.text)
+    not_yours = browser.post(f"/cases/{case_id}/accept", {})
+    assert not_yours.status_code == 400
+    assert events(container, owner, case_id) == before
+    withdrawn = browser.post(
+        f"/cases/{case_id}/actions", {"action": "withdraw", "move_reason": "已自行结清"}
+    )
+    assert withdrawn.status_code == 303
+    page = browser.get(f"/cases/{case_id}").text
+    assert "状态：已提交 → 已撤回" in page and "已自行结清" in page
+    state = cases.get_case(container.uow(), owner.actor, case_id, now=container.clock()).state
+    assert state == "withdrawn"
+
+
+def test_the_case_pages_speak_english(world, new_browser):
+    owner = world.people["owner"]
+    browser = new_browser()
+    browser.log_in(owner)
+    browser.post("/lang", {"lang": "en", "next": "/"})
+    listing = browser.get("/cases").text
+    assert "My negotiation cases" in listing and "submitted" in listing
+    page = browser.get(f"/cases/{world.cases['owner']}").text
+    assert "What happened" in page and "State: draft → submitted" in page
+    assert "Offer #1" in page and "Monthly payment" in page
+    assert "案件经过" not in page and "报价 #1" not in page
+    new = browser.get("/cases/new").text
+    assert "Open a negotiation case" in new and "Loans to negotiate" in new
