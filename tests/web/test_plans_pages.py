@@ -294,3 +294,32 @@ def test_without_a_statement_the_page_says_what_to_do_first(web, people):
         response = web.get(path)
         assert response.status_code == 200
         assert "请先填写财务状况表" in response.text and 'href="/finances"' in response.text
+
+
+def test_the_comparison_speaks_english_too(browser):
+    browser.post("/lang", {"lang": "en", "next": "/plans/compare"})
+    page = browser.get("/plans/compare").text
+    rows = compare_rows(page)
+    assert list(rows)[:2] == ["The contracts (do nothing)", "My plan"]
+    assert "Suggested: highest rate first (avalanche)" in rows
+    assert "Monthly payment by plan" in page and "方案比较" not in page
+
+
+def test_a_counselor_builds_the_clients_plan_and_opens_the_clients_cases(
+    new_browser, people, container, owner
+):
+    counselor = people.logged_in("counselor", people.organisation("counseling", "Centre"))
+    granted = people.client.post(
+        "/api/sharing/grants", json={"counselor_id": counselor.id}, headers=owner.headers
+    )
+    assert granted.status_code in (200, 201), granted.text
+    helper = new_browser()
+    helper.log_in(counselor)
+    assert helper.post(f"/clients/{owner.id}/switch", {}).status_code == 303
+    page = helper.get("/plans").text
+    assert PRIVATE_LENDER in page and PLATFORM_LENDER in page
+    private, _ = owner.loan_ids
+    plan = urlencode({f"kind_{private}": "interest_stop", f"months_{private}": "24"})
+    assert helper.post("/plans/cases", {"plan": plan}).status_code == 303
+    found, total = cases.list_cases(container.uow(), owner.actor, limit=10, offset=0, now=START)
+    assert total == 2 and {c.borrower_id for c in found} == {owner.id}
