@@ -54,6 +54,7 @@ from xieshang.services.offer_evaluation import OfferEvaluation, evaluate_offer
 from .lang import page_lang
 from .render import label, render
 from .session import container_of, page_router, require_actor
+from .timeline import offer_card, timeline
 
 router = page_router()
 
@@ -125,6 +126,8 @@ def form_of_terms(terms: Mapping[str, Any]) -> dict[str, Any]:
             for name, (k, field) in COUNT_FIELDS.items():
                 if kind == k:
                     form[p + name] = str(c.get(field, ""))
+            if kind == "extension" and c.get("include_overdue_principal"):
+                form[p + "extension_overdue"] = "1"
             if kind == "rate":
                 form[p + "rate"] = _pct(c["new_annual_rate"])
             elif kind == "settlement":
@@ -165,6 +168,8 @@ def terms_of_form(form: Mapping[str, Any], loan_ids: tuple[int, ...]) -> dict[st
         for name, (kind, field) in COUNT_FIELDS.items():
             if value(name):
                 concessions.append({"kind": kind, field: _count(value(name), p + name)})
+                if name == "extension" and value("extension_overdue"):
+                    concessions[-1]["include_overdue_principal"] = True
         if value("rate"):
             concessions.append(
                 {"kind": "rate", "new_annual_rate": _fraction(value("rate"), p + "rate")}
@@ -238,9 +243,10 @@ def _try(produce: Callable[[], T]) -> T | None:
 MONEY_FIGURES = ("owed", "regular_payment", "amount_waived", "total_to_pay")
 
 
-def offer_card(offer: OfferView, evaluation: OfferEvaluation) -> dict[str, Any]:
-    """An offer as its card shows it: per-loan figures as amounts, the concessions' kinds per
-    loan, the new plan's start and the lender's evaluation."""
+def _offer_item(offer: OfferView, evaluation: OfferEvaluation) -> dict[str, Any]:
+    """An offer for the desk: the shared card (``web.timeline.offer_card``) with the
+    organisation's evaluation, and below it per-loan figures as amounts, the concessions' kinds
+    per loan, the new plan's start and the policy check."""
     rows = [
         {
             "loan_id": p["loan_id"],
@@ -252,6 +258,8 @@ def offer_card(offer: OfferView, evaluation: OfferEvaluation) -> dict[str, Any]:
     kinds = [[c["kind"] for c in loan.get("concessions", [])] for loan in offer.terms["loans"]]
     return {
         "offer": offer,
+        "card": offer_card(offer),
+        "evaluation": evaluation,
         "ev": evaluation.lender,
         "rows": rows,
         "kinds": kinds,
@@ -269,7 +277,7 @@ def _case_context(request: Request, actor: Actor, case_id: int) -> dict[str, Any
         lambda: statements.get_statement(container.uow(), actor, case.borrower_id).summary
     )
     offers = [
-        offer_card(offer, evaluate_offer(container.uow(), actor, case_id, offer.number, now=now))
+        _offer_item(offer, evaluate_offer(container.uow(), actor, case_id, offer.number, now=now))
         for offer in reversed(cases.list_offers(container.uow(), actor, case_id))
     ]
     standing = next((o for o in offers if o["offer"].status == "open"), None)
@@ -287,6 +295,7 @@ def _case_context(request: Request, actor: Actor, case_id: int) -> dict[str, Any
     )
     return {
         "case": case,
+        "timeline": timeline(container, actor, case_id),
         "borrower": borrower,
         "summary": summary,
         "offers": offers,
@@ -318,13 +327,30 @@ def _case_page(
     return render(request, "lender_case", user=actor, status=status, **context)
 
 
+def in_words(error: DomainError, lang: str) -> DomainError:
+    """``policy.approval_required`` with the role and the limits named in ``lang`` (the
+    services name them by code); any other error as it is."""
+    if error.code != "policy.approval_required":
+        return error
+    role = str(error.params.get("role", ""))
+    codes = [c for c in str(error.params.get("codes", "")).split(",") if c]
+    limits = [label("web_lender_limit_" + c.removeprefix("policy."), lang) for c in codes]
+    return DomainError(
+        error.code,
+        field=error.field,
+        role=label("web_lender_role_" + role, lang) if role in ("agent", "supervisor") else role,
+        codes=("、" if lang == "zh" else ", ").join(limits),
+    )
+
+
 def _refused(
     request: Request, actor: Actor, case_id: int, error: DomainError, field: str, **kept: Any
 ) -> Response:
     """The case page again with ``error`` beside ``field`` and what was typed kept (400)."""
     if _is_access(error):
         raise error
-    return _case_page(request, actor, case_id, status=400, errors={field: error}, **kept)
+    shown = in_words(error, page_lang(request))
+    return _case_page(request, actor, case_id, status=400, errors={field: shown}, **kept)
 
 
 @router.get("/desk/cases/{case_id}")
