@@ -18,6 +18,7 @@ from xieshang.domain.errors import DomainError
 from xieshang.domain.loan import make_loan
 from xieshang.domain.money import ZERO
 from xieshang.domain.rates import add_months
+from xieshang.i18n import text
 from xieshang.services import cases, loans, overview, plans
 from xieshang.services.loans import local_today
 
@@ -76,6 +77,16 @@ def test_a_loan_in_negotiation_keeps_the_arrears_it_had_when_its_case_was_submit
     assert detail.standing is not None and detail.standing.position is not None
     assert risky.days_overdue == detail.standing.days_overdue
     assert seen.total_owed == detail.standing.position.total_owed
+
+
+def test_the_dashboard_says_which_case_a_loan_is_negotiated_in(web, people):
+    person = people.make("borrower")
+    people.login(person)
+    lender = people.organisation("lender", "Lender On The Dashboard")
+    _, case_id = _borrower_with_case(people, person, OWNER_LENDER_NAME, lender)
+    web.log_in(person)
+    page = web.get("/dashboard").text
+    assert text("web_dashboard_in_negotiation", "zh", id=case_id) in page
 
 
 def test_a_loan_in_no_case_counts_its_arrears_to_the_day(container, owner):
