@@ -102,6 +102,12 @@ def test_a_counselor_sees_and_records_into_the_chosen_clients_log(office, contai
     assert made.status_code == 303
     mine = conduct.list_contacts(container.uow(), first.actor, first.id, limit=10, offset=0)
     assert {c.organisation for c in mine.items} == {"first 的催收公司", "顾问记下的公司"}
+    # The chosen client's overview says whose file it is and offers no switch to it; the
+    # other client's offers one.
+    overview = html.unescape(browser.get(f"/clients/{first.id}").text)
+    assert text("web_client_overview", "zh", name=names(first)) in overview
+    assert f'action="/clients/{first.id}/switch"' not in overview
+    assert f'action="/clients/{second.id}/switch"' in browser.get(f"/clients/{second.id}").text
     # Switching to the other client shows theirs, and not the first's.
     switch(browser, second)
     log = html.unescape(browser.get("/conduct").text)
