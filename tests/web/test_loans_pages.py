@@ -531,3 +531,48 @@ def test_a_document_is_deleted_only_once_the_deletion_is_confirmed(borrower, peo
     )
     assert docs_of(container, person) == ()
     assert web.get(f"/documents/{doc.id}/file").status_code == 404
+
+
+def test_a_loan_is_deleted_only_once_confirmed_and_never_while_a_case_refers_to_it(
+    borrower, people, container
+):
+    person, web = borrower
+    loan_id = api_loan(people, person)
+    web.get(f"/loans/{loan_id}/edit")
+    unconfirmed = web.post(f"/loans/{loan_id}/delete", {})
+    assert unconfirmed.status_code == 400
+    assert field_error(unconfirmed.text, "delete") == message(
+        "web.loans_delete_loan_unconfirmed", "zh"
+    )
+    assert input_value(unconfirmed.text, "lender") == "张某（个人出借人）"
+    deleted = web.post(f"/loans/{loan_id}/delete", {"confirm": "yes"})
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/loans"
+    assert loans.list_loans(container.uow(), person.actor, person.id, limit=10, offset=0).total == 0
+
+    lender = people.organisation("lender", "Lender Here")
+    people.client.put(
+        f"/api/statement?borrower_id={person.id}", json=STATEMENT, headers=person.headers
+    )
+    in_case, case_id = _borrower_with_case(people, person, "出借人丁", lender)
+    web.get(f"/loans/{in_case}/edit")
+    kept = web.post(f"/loans/{in_case}/delete", {"confirm": "yes"})
+    assert kept.status_code == 400
+    assert field_error(kept.text, "delete") == message(
+        "loan.in_case", "zh", field="loan_id", value=case_id
+    )
+    assert detail_of(container, person, in_case).view.id == in_case
+
+
+def test_a_loan_recorded_before_its_value_date_shows_its_schedule_and_says_so(
+    borrower, people, container
+):
+    person, web = borrower
+    today = loans.local_today(container.clock())
+    later = today.replace(year=today.year + 1).isoformat()
+    loan_id = api_loan(people, person, contract_date=later, start=later, paid_installments=0)
+    listing = web.get("/loans").text
+    assert text("web_loans_not_started", "zh") in listing
+    page = web.get(f"/loans/{loan_id}")
+    assert page.status_code == 200
+    body, _ = table_rows(page.text, "schedule")
+    assert len(body) == 12 and "row-overdue" not in page.text

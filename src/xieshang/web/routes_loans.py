@@ -227,13 +227,16 @@ def _form_page(
     *,
     detail: LoanDetail | None = None,
     error: DomainError | None = None,
+    delete_error: DomainError | None = None,
 ) -> Response:
     errors = {} if error is None else {error_key(error.field): error}
+    if delete_error is not None:
+        errors["delete"] = delete_error
     return render(
         request,
         "loan_form",
         user=subject.actor,
-        status=200 if error is None else 400,
+        status=200 if not errors else 400,
         form=form,
         errors=errors,
         d=detail,
@@ -293,6 +296,23 @@ def edit_loan(request: Request, loan_id: Id, posted: PostedForm) -> Response:
     except DomainError as error:
         return _form_page(request, subject, form, detail=detail, error=error)
     return _see_other(f"/loans/{loan_id}")
+
+
+@router.post("/loans/{loan_id}/delete")
+def delete_loan(request: Request, loan_id: Id, posted: PostedForm) -> Response:
+    """Delete a loan once the deletion is confirmed; a loan that is part of a case stays (the
+    service refuses, and the edit page says why)."""
+    subject = borrower_subject(request)
+    detail = _detail(request, subject, loan_id)
+    container = container_of(request)
+    try:
+        if posted.get("confirm") != CONFIRM:
+            raise DomainError("web.loans_delete_loan_unconfirmed", field="confirm")
+        loans.delete_loan(container.uow(), subject.actor, loan_id)
+    except DomainError as error:
+        form = LoanForm.of_loan(detail.view.loan, detail.view.lender_organisation_id)
+        return _form_page(request, subject, form, detail=detail, delete_error=error)
+    return _see_other("/loans")
 
 
 # ---------------------------------------------------------------- documents

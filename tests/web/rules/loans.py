@@ -60,6 +60,13 @@ FORMS: dict[tuple[str, str], Form] = {
         unseen=UNSEEN_BY_OTHER_BORROWER,
         to_clients=NO_CLIENT_CHOSEN,
     ),
+    ("POST", "/loans/{loan_id}/delete"): Form(
+        lambda w: f"{_loan(w)}/delete",
+        OWNER_OBJECT,
+        data=lambda w: {"confirm": "yes"},
+        unseen=UNSEEN_BY_OTHER_BORROWER,
+        to_clients=NO_CLIENT_CHOSEN,
+    ),
     ("POST", "/loans/{loan_id}/documents"): Form(
         lambda w: f"{_loan(w)}/documents",
         OWNER_OBJECT,
