@@ -47,6 +47,13 @@ def test_a_new_borrower_fills_in_the_statement_and_sees_the_capacity(
     page.locator("#f-expense-food").fill("2600")
     page.locator("#f-expense-housing").fill("2800")
     page.locator("#f-expense-other").fill("200")
+    # The estimate as one types (finances.js): 11,700 − 5,400 essential − 1,170 buffer; "other"
+    # spending is not essential.
+    live = page.locator("#live-capacity")
+    assert live.is_visible() and "¥5,130.00" in live.inner_text()
+    page.locator("#f-income-1-regular").uncheck()  # irregular income does not count
+    assert "¥2,250.00" in live.inner_text()  # 8,500 − 5,400 − 850
+    page.locator("#f-income-1-regular").check()
     page.locator("#f-asset-0-value").fill("六千")
     page.get_by_role("button", name=text("web_finances_save", "zh"), exact=True).click()
 
@@ -74,6 +81,7 @@ def test_a_new_borrower_fills_in_the_statement_and_sees_the_capacity(
     # 8,500 + 3,200 regular income − 5,400 essential spending − a 10 % buffer of 1,170
     assert view.capacity.repayment_capacity == Decimal("5130.00")
     assert page.locator("#capacity-value").inner_text() == "¥5,130.00"
+    assert page.locator("#capacity-heading + * svg[role=img], .capacity-card svg").count() == 1
     shots.save(page, "finances-zh")
 
     # At 360 px the page does not scroll sideways (the tables scroll inside their frame).

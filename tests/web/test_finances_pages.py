@@ -108,6 +108,8 @@ def test_saving_redirects_and_the_page_reads_the_statement_back_with_the_service
     view = statements.get_statement(container.uow(), borrower.actor, borrower.id)
     assert view.capacity.repayment_capacity == Decimal("5200.00")  # 8000 − 2000 − 10 % of 8000
     assert shown_capacity(page) == "¥5,200.00"
+    chart = page.split('id="capacity-value"')[1].split("</svg>")[0]
+    assert 'role="img"' in chart and "¥8,000.00" in chart and "¥800.00" in chart  # the buffer
     assert [(x.kind.value, x.regular) for x in view.statement.incomes] == [
         ("wages", True),
         ("other", False),

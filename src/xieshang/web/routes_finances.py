@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -43,6 +44,7 @@ from xieshang.domain.affordability import (
 from xieshang.domain.errors import DomainError
 from xieshang.domain.money import money
 from xieshang.domain.reference_costs import NATIONAL, Area, ConsumptionFigure
+from xieshang.present.charts import bar_chart
 from xieshang.services import statements
 from xieshang.services.loans import local_today
 from xieshang.services.statements import (
@@ -54,7 +56,8 @@ from xieshang.services.statements import (
     StatementView,
 )
 
-from .render import render
+from .lang import page_lang
+from .render import label, render
 from .session import container_of, page_router
 from .subject import Subject, borrower_subject
 
@@ -346,6 +349,20 @@ def _stored(request: Request, subject: Subject) -> StatementView | None:
         raise
 
 
+def capacity_chart(capacity: Capacity, lang: str) -> Markup:
+    """Income, what comes off it and what is left for creditors, as bars (the same figures
+    are in the table beside it)."""
+    return bar_chart(
+        label("web_finances_chart_title", lang),
+        [
+            (label("web_finances_income_counted", lang), capacity.monthly_income),
+            (label("web_finances_essential_costs", lang), capacity.essential_living_costs),
+            (label("web_finances_buffer", lang), capacity.buffer),
+            (label("web_finances_capacity_heading", lang), capacity.repayment_capacity),
+        ],
+    )
+
+
 def _page(
     request: Request,
     subject: Subject,
@@ -365,6 +382,7 @@ def _page(
         form=_with_blank_rows(form),
         errors=dict(errors or {}),
         capacity=capacity,
+        chart=capacity_chart(capacity, page_lang(request)) if capacity is not None else None,
         notice=notice,
         debts_kept=debts_kept,
         categories=CATEGORIES,
