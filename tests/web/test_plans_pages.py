@@ -323,3 +323,29 @@ def test_a_counselor_builds_the_clients_plan_and_opens_the_clients_cases(
     assert helper.post("/plans/cases", {"plan": plan}).status_code == 303
     found, total = cases.list_cases(container.uow(), owner.actor, limit=10, offset=0, now=START)
     assert total == 2 and {c.borrower_id for c in found} == {owner.id}
+
+
+@pytest.mark.parametrize(
+    ("field", "kind", "value"),
+    [
+        ("months", "extension", "1_0"),
+        ("months", "interest_stop", "9" * 30),
+        ("months", "holiday", "0"),
+        ("months", "settlement", "361"),
+        ("percent", "settlement", "abc"),
+        ("percent", "settlement", "0"),
+        ("rate", "relief", "-1"),
+        ("rate", "extension", "百分之十"),
+        ("down", "relief", "1e50"),
+        ("down", "relief", "-5"),
+        ("reage", "extension", "x"),
+    ],
+)
+def test_each_bad_value_is_refused_beside_its_own_field(browser, owner, field, kind, value):
+    _, platform = owner.loan_ids
+    query = {f"kind_{platform}": kind, f"months_{platform}": "6", f"percent_{platform}": "50"}
+    query[f"{field}_{platform}"] = value
+    response = browser.get("/plans?" + urlencode(query))
+    assert response.status_code == 400
+    assert f'id="e-{field}_{platform}" role="alert"' in response.text
+    assert f'name="{field}_{platform}" type="text" value="{html.escape(value)}"' in response.text

@@ -10,6 +10,7 @@ total, months to clear, savings, what each calendar month asks, whether it fits 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +61,7 @@ MAX_VARIANTS = 3
 MAX_QUERY = 4000
 MAX_TEXT = 40
 MAX_ID_DIGITS = 18
+MAX_AMOUNT = Decimal(1_000_000_000_000)  # 一万亿元, the CLI's ceiling
 
 # ---------------------------------------------------------------------------------------------
 # the builder's choices
@@ -142,10 +144,21 @@ class ChoiceError(Exception):
 
 
 def _count(value: str, field: str) -> int:
+    """A whole number as typed (the domain checks its range: "-3" is refused there)."""
+    if not re.fullmatch(r"-?[0-9]{1,9}", value):
+        raise DomainError("proposal.count_not_integer", field=field, value=value)
+    return int(value)
+
+
+def _amount(value: str) -> Decimal:
+    """A first payment in yuan; an absurd magnitude is refused by name, as the CLI does."""
     try:
-        return int(value)
-    except ValueError:
-        raise DomainError("proposal.count_not_integer", field=field, value=value) from None
+        amount = positive_money(value, field="amount")
+    except InvalidOperation:  # more digits than the fen can be computed to
+        amount = MAX_AMOUNT
+    if amount >= MAX_AMOUNT:
+        raise DomainError("amount.too_large", field="amount", value=value, limit=f"{MAX_AMOUNT:,}")
+    return amount
 
 
 def _share(value: str) -> Decimal:
@@ -181,7 +194,7 @@ def _concessions(choice: LoanChoice) -> list[Concession]:
             raise DomainError("proposal.waiver_target_unknown", field="target", value=target)
         parts.append(Waiver(target))  # type: ignore[arg-type]  # checked just above
     if choice.down:
-        parts.append(FirstPayment(positive_money(choice.down, field="amount")))
+        parts.append(FirstPayment(_amount(choice.down)))
     return parts
 
 

@@ -11,7 +11,7 @@ applied to a loan's position today), so the page shows what a case opened from i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -73,12 +73,11 @@ Text = Annotated[str, Form()]
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """The builder's plan: the choices (completed per loan), the report it stands on, each
-    loan's new terms and the plan's figures."""
+    """The builder's plan: the choices (completed per loan), the report it stands on and the
+    plan's figures."""
 
     choices: Choices
     report: PlanReport
-    outcomes: Mapping[str, ProposalOutcome]
     figures: PlanFigures
 
 
@@ -140,7 +139,7 @@ def build(request: Request, subject: Subject, choices: Choices, name: str) -> Bu
     done = Choices(choices.strategy, choices.basis, full)
     lang = page_lang(request)
     figures = figures_of(name, report, outcomes, lang, query=done.query())
-    return Built(done, report, outcomes, figures)
+    return Built(done, report, figures)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,14 +199,17 @@ def builder_page(
     field, what was typed kept, status 400."""
     lang = page_lang(request)
     built = None
+    # A refused form still shows the loans, under the strategy and basis chosen if known.
+    strategy = choices.strategy if choices.strategy in STRATEGIES else STRATEGIES[0]
+    basis = choices.basis if choices.basis in BASES else BASES[0]
     try:
         if error is None:
             built = build(request, subject, choices, text("web_plans_builder_plan", lang))
             choices = built.choices
-        report = built.report if built else plan_report(request, subject, "pro_rata", "own")
+        report = built.report if built else plan_report(request, subject, strategy, basis)
     except ChoiceError as refused:
         error = refused
-        report = plan_report(request, subject, "pro_rata", "own")
+        report = plan_report(request, subject, strategy, basis)
     except DomainError as problem:
         if problem.code not in NOT_READY:
             raise
@@ -251,10 +253,13 @@ def plan_builder(request: Request) -> Response:
 def _variant(
     request: Request, subject: Subject, query: str, name: str
 ) -> PlanFigures | DomainError:
+    """A kept plan's figures, or why it cannot be made now (a loan since deleted, say)."""
     try:
         return build(request, subject, read_choices(parse_qsl(query)), name).figures
     except ChoiceError as refused:
         return refused.error
+    except DomainError as error:
+        return error
 
 
 def _months_axis(plans_shown: list[PlanFigures]) -> list[date]:
