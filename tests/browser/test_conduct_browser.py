@@ -107,6 +107,15 @@ def test_a_new_borrower_records_a_late_call_sees_it_flagged_and_opens_the_compla
         assert pdf.read(5) == b"%PDF-"
     page.goto("/conduct/new")
     assert _fits_a_phone(page)
+    # The same log in English.
+    page.goto("/conduct")
+    page.locator("form.lang-switch button[value=en]").click()
+    page.wait_for_load_state()
+    assert page.locator("main h1").inner_text() == text("web_conduct_heading", "en")
+    flag = page.locator(".conduct-flag").first.inner_text()
+    assert message("conduct.quiet_hours", "en") in flag
+    assert rules.quiet_hours.rule.citation_en in flag
+    shots.save(page, "conduct-en")
     # No script or style refused, no asset missing; the one 400 is the refused first try.
     expected = "/conduct/new"
     assert [t for t in troubles.found if expected not in t or "400" not in t] == []
