@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from playwright.sync_api import Page
+from playwright.sync_api import ConsoleMessage, Page
 
 from api.test_data_api import STATEMENT, private_loan_json
 from xieshang.i18n import text
@@ -104,3 +104,33 @@ def test_a_new_borrower_builds_a_plan_and_compares_it_with_the_others(
     page.set_viewport_size({"width": 360, "height": 780})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shots.save(page, "plan-compare-360-zh")
+
+
+def test_the_demo_borrowers_six_loans_compare_cleanly_in_english(
+    page: Page, live_app: LiveApp, shots: Shots
+) -> None:
+    troubles: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):  # CSP refusals are console errors
+            troubles.append(f"{message.type}: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: troubles.append(f"script error: {error}"))
+    borrower = live_app.login("borrower")
+    page.goto("/login")
+    page.locator("form.lang-switch button[value=en]").click()
+    page.wait_for_load_state()
+    page.locator("#f-email").fill(borrower.email)
+    page.locator("#f-password").fill(borrower.password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/dashboard")
+    page.goto("/plans")
+    assert page.locator("main h1").inner_text() == text("web_plans_heading", "en")
+    assert page.locator("fieldset.loan-choice").count() >= 1
+    page.get_by_role("link", name=text("web_plans_compare", "en")).click()
+    page.wait_for_url("**/plans/compare?*")
+    assert page.locator("table.compare tbody tr").count() == 6
+    assert page.locator("svg.chart").count() == 2
+    shots.save(page, "plan-compare-en")
+    assert troubles == []
