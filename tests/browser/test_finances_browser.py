@@ -8,13 +8,27 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from playwright.sync_api import Page
+from playwright.sync_api import ConsoleMessage, Page
 
 from xieshang.i18n import text
 from xieshang.services import statements
 from xieshang.services.sessions import actor_for
 
 from .conftest import LiveApp, Shots, log_in
+
+
+def watch_troubles(page: Page) -> list[str]:
+    """Console errors and warnings (CSP refusals among them) and script errors, as they come;
+    not the 400 of a refused form, which is how the server answers one."""
+    found: list[str] = []
+
+    def console(m: ConsoleMessage) -> None:
+        if m.type in ("error", "warning") and "status of 400" not in m.text:
+            found.append(f"{m.type}: {m.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: found.append(f"script error: {error}"))
+    return found
 
 
 def sign_up(page: Page) -> str:
@@ -31,6 +45,7 @@ def sign_up(page: Page) -> str:
 def test_a_new_borrower_fills_in_the_statement_and_sees_the_capacity(
     page: Page, live_app: LiveApp, shots: Shots
 ) -> None:
+    troubles = watch_troubles(page)
     email = sign_up(page)
     page.locator("nav a[href='/finances']").click()
     page.wait_for_url("**/finances")
@@ -89,11 +104,13 @@ def test_a_new_borrower_fills_in_the_statement_and_sees_the_capacity(
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shots.save(page, "finances-360-zh")
+    assert troubles == []
 
 
 def test_the_printable_statement_leaves_the_navigation_out_when_printed(
     page: Page, live_app: LiveApp, shots: Shots
 ) -> None:
+    troubles = watch_troubles(page)
     log_in(page, live_app.login("borrower"), lands_on="/dashboard")
     page.goto("/finances/print")
     assert page.locator("main h1").inner_text() == text("web_print_title", "zh")
@@ -105,6 +122,7 @@ def test_the_printable_statement_leaves_the_navigation_out_when_printed(
     assert not print_button.is_visible()
     assert page.locator("#print-capacity").is_visible()
     shots.save(page, "statement-print-zh")
+    assert troubles == []
 
 
 def test_an_offer_above_the_cap_gets_a_plain_do_not_sign(
@@ -127,3 +145,5 @@ def test_an_offer_above_the_cap_gets_a_plain_do_not_sign(
     assert page.locator("#capacity").is_visible()  # the demo borrower has a statement
     assert page.locator("#f-received").input_value() == "9000"
     shots.save(page, "check-zh")
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
