@@ -349,3 +349,12 @@ def test_each_bad_value_is_refused_beside_its_own_field(browser, owner, field, k
     assert response.status_code == 400
     assert f'id="e-{field}_{platform}" role="alert"' in response.text
     assert f'name="{field}_{platform}" type="text" value="{html.escape(value)}"' in response.text
+
+
+def test_asking_only_for_relief_without_any_says_what_to_fill_in(browser, owner):
+    _, platform = owner.loan_ids
+    response = browser.get(f"/plans?kind_{platform}=relief")
+    assert response.status_code == 400
+    error = re.search(rf'id="e-kind_{platform}" role="alert">([^<]*)<', response.text)
+    assert error and "请填写新的年利率" in error.group(1)
+    assert browser.get(f"/plans?kind_{platform}=relief&waive_{platform}=fees").status_code == 200

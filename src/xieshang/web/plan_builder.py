@@ -210,9 +210,8 @@ def proposal_of(choice: LoanChoice, loan_id: str) -> Proposal:
             parts.append(ReAgeing(_count(choice.reage, "installments")))
         except DomainError as error:
             raise ChoiceError(f"reage_{loan_id}", error) from None
-    if not parts:
-        empty = DomainError("proposal.unknown_concession", field="kind", value=choice.kind)
-        raise ChoiceError(f"kind_{loan_id}", empty)
+    if not parts:  # "only a rate cut or waivers" with none of them
+        raise ChoiceError(f"kind_{loan_id}", DomainError("web_plans.relief_empty", field="kind"))
     try:
         return Proposal(tuple(parts), label=choice.kind)
     except DomainError as error:
