@@ -340,3 +340,39 @@ def test_the_portfolio_figures_equal_an_independent_count_of_the_organisations_c
     # The other lender sees only its own organisation's figures.
     other = staff["other_agent"].get("/portfolio").text
     assert 'id="fig-cases">1<' in other
+
+
+# ---------------------------------------------------------------------------------------------
+# assignment
+
+
+def test_an_agent_takes_a_case_and_hands_it_back_and_a_supervisor_gives_it_to_someone(desk):
+    world, staff = desk
+    case_id = world.cases["owner"]
+    agent, supervisor = staff["agent"], staff["supervisor"]
+    path = f"/desk/cases/{case_id}/assignee"
+    me = text("web_lender_assigned_to_me", "zh")
+    nobody = text("web_lender_unassigned", "zh")
+
+    assert f'id="assignee">{nobody}<' in agent.get(f"/desk/cases/{case_id}").text
+    taken = agent.post(path, {"assignee_id": str(world.people["agent"].id)})
+    assert taken.status_code == 303
+    assert f'id="assignee">{me}<' in agent.get(f"/desk/cases/{case_id}").text
+    assert f"<td>{me}</td>" in agent.get("/desk").text
+
+    # An agent cannot give a case away to someone else.
+    refused = agent.post(path, {"assignee_id": str(world.people["supervisor"].id)})
+    assert refused.status_code == 400
+    assert message("case.assign_supervisor_only", "zh") in _text_of(refused.text)
+    assert 'id="e-assignee_id"' in refused.text
+
+    assert agent.post(path, {"assignee_id": ""}).status_code == 303
+    assert f'id="assignee">{nobody}<' in agent.get(f"/desk/cases/{case_id}").text
+
+    given = supervisor.post(path, {"assignee_id": str(world.people["agent"].id)})
+    assert given.status_code == 303
+    page = supervisor.get(f"/desk/cases/{case_id}").text
+    assert f'<option value="{world.people["agent"].id}" selected>' in page
+    assert f'id="assignee">{me}<' in agent.get(f"/desk/cases/{case_id}").text
+    # The other lender's staff learn nothing.
+    assert staff["other_agent"].post(path, {"assignee_id": ""}).status_code == 404

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from xieshang.domain.case_state import CaseState
-from xieshang.services import cases, overview, portfolio, reminders, sharing
+from xieshang.services import assignment, cases, overview, portfolio, reminders, sharing
 from xieshang.services.access import Actor, not_found
 from xieshang.services.loans import local_today
 
@@ -78,12 +78,14 @@ def desk(request: Request, state: str = "", overdue: str = "") -> Response:
     queue = sorted(shown, key=lambda c: (not c.overdue, c.deadline is None, c.deadline, c.id))
     # Borrowers appear masked to staff (李*): never a full name, e-mail or ID number.
     labels = portfolio.borrower_labels(container.uow(), actor, {c.borrower_id for c in queue})
+    assigned = assignment.assignments(container.uow(), actor, [c.id for c in queue])
     return render(
         request,
         "desk",
         user=actor,
         cases=queue,
         labels=labels,
+        assigned=assigned,
         total=total,
         states=DESK_STATES,
         chosen=chosen,

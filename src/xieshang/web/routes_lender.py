@@ -37,6 +37,7 @@ from xieshang.domain.rates import parse_rate
 from xieshang.present.charts import bar_chart
 from xieshang.services import (
     agreements,
+    assignment,
     cases,
     idempotency,
     negotiation,
@@ -293,8 +294,12 @@ def _case_context(request: Request, actor: Actor, case_id: int) -> dict[str, Any
     base_terms = suggestion or (
         offers[0]["offer"].terms if offers else {"start": today.isoformat()}
     )
+    holder = assignment.get_assignment(container.uow(), actor, case_id)
+    members = assignment.staff(container.uow(), actor) if actor.role == "supervisor" else ()
     return {
         "case": case,
+        "assigned": holder,
+        "members": members,
         "timeline": timeline(container, actor, case_id),
         "borrower": borrower,
         "summary": summary,
@@ -388,6 +393,29 @@ async def counter_offer(request: Request, case_id: int) -> Response:
         return _see_other(f"/desk/cases/{case_id}#offers")
 
     return await run_in_threadpool(send)
+
+
+@router.post("/desk/cases/{case_id}/assignee")
+def assign(request: Request, case_id: int, assignee_id: Text = "") -> Response:
+    """Take the case, hand it back (an agent), or give it to a colleague (a supervisor):
+    ``assignee_id`` a member of staff, or empty for nobody."""
+    actor = _staff(request)
+    container = container_of(request)
+    cases.get_case(container.uow(), actor, case_id, now=container.clock())
+    try:
+        wanted = assignee_id.strip()
+        if wanted and not (wanted.isdigit() and len(wanted) <= 18):
+            raise DomainError("case.assignee_not_staff", field="assignee_id")
+        assignment.assign_case(
+            container.uow(),
+            actor,
+            case_id,
+            int(wanted) if wanted else None,
+            now=container.clock(),
+        )
+    except DomainError as error:
+        return _refused(request, actor, case_id, error, "assignee_id")
+    return _see_other(f"/desk/cases/{case_id}")
 
 
 @router.post("/desk/cases/{case_id}/actions")

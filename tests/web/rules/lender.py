@@ -36,6 +36,7 @@ PAGES: dict[tuple[str, str], Page] = {
 FORMS: dict[tuple[str, str], Form] = {
     ("POST", "/desk/cases/{case_id}/offers"): _form("/offers", {"start": "2026-04-01"}),
     ("POST", "/desk/cases/{case_id}/actions"): _form("/actions", {"action": "reject"}),
+    ("POST", "/desk/cases/{case_id}/assignee"): _form("/assignee", {"assignee_id": ""}),
     ("POST", "/desk/cases/{case_id}/sign"): _form("/sign", {"password": "x", "consent": "x"}),
     ("POST", "/desk/cases/{case_id}/payments"): _form(
         "/payments",
