@@ -171,3 +171,36 @@ def test_a_new_borrower_adds_a_loan_uploads_a_pdf_and_a_picture_and_previews_the
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shots.save(page, "loan-detail-360-zh")
     assert not [r for r in refusals if "Refused" in r or "Content Security Policy" in r], refusals
+
+
+def test_a_file_over_the_limit_dropped_on_the_upload_field_is_refused_before_it_is_sent(
+    page: Page, live_app: LiveApp
+) -> None:
+    _sign_up(page)
+    page.goto("/loans/new")
+    _fill_loan(page, "8000")
+    page.locator("form.loan-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/loans/\d+$"))
+    limit = live_app.container.settings.max_upload_bytes
+    page.evaluate(
+        """size => {
+            const data = new DataTransfer();
+            const big = new File([new Uint8Array(size)], "扫描件.pdf", {type: "application/pdf"});
+            data.items.add(big);
+            document.querySelector(".drop-zone")
+                .dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true}));
+        }""",
+        limit + 1,
+    )
+    status = page.locator(".drop-status")
+    assert status.inner_text() == message("upload.too_large", "zh", max_bytes=limit)
+    assert page.locator("#f-file").get_attribute("aria-invalid") == "true"
+    posts: list[str] = []
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
+    )
+    page.locator("form.upload button[type=submit]").click()
+    page.wait_for_timeout(300)  # a request would have started at once
+    assert posts == []
+    assert page.locator("table.documents").count() == 0
+    assert page.evaluate("document.activeElement.id") == "f-file"
