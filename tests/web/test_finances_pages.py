@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from xieshang.domain.errors import DomainError
-from xieshang.services import statements
+from xieshang.services import profile, statements
 from xieshang.services.statements import DebtLine, ExpenseLine, IncomeLine, StatementInput
 
 # 2024 national per-capita consumption (NBS), yuan per person per year: the newest year whose
@@ -195,7 +195,9 @@ def test_debts_entered_elsewhere_are_kept_when_the_form_is_saved(web, borrower, 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_printable_statement_shows_the_saved_figures_and_the_capacity(web, borrower, lang):
+def test_the_printable_statement_shows_the_saved_figures_and_the_capacity(
+    web, borrower, container, lang
+):
     web.post("/finances", GOOD)
     choose(web, lang)
     page = web.get("/finances/print")
@@ -207,6 +209,8 @@ def test_the_printable_statement_shows_the_saved_figures_and_the_capacity(web, b
     assert "¥8,500.00" in html  # incomes, both rows
     assert "¥2,300.00" in html  # spending
     assert '<script src="/static/finances.js" defer></script>' in html
+    name = profile.me(container.uow, borrower.actor).user.display_name
+    assert ("借款人：" if lang == "zh" else "Borrower: ") + name in html
 
 
 def test_the_print_stylesheet_leaves_out_the_navigation(web):
@@ -238,6 +242,9 @@ def test_a_counselor_works_on_the_chosen_clients_statement(new_browser, people, 
     view = statements.get_statement(container.uow(), client.actor, client.id)
     assert view.capacity.repayment_capacity == Decimal("5200.00")
     assert shown_capacity(browser.get("/finances").text) == "¥5,200.00"
+    printed = browser.get("/finances/print").text  # the client's statement, with their name
+    assert re.search(r'id="print-capacity">¥5,200.00<', printed)
+    assert client.email not in printed
 
 
 def test_a_household_count_past_a_hundred_is_refused_beside_it_in_english(web, borrower):

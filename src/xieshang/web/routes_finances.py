@@ -45,7 +45,7 @@ from xieshang.domain.errors import DomainError
 from xieshang.domain.money import money
 from xieshang.domain.reference_costs import NATIONAL, Area, ConsumptionFigure
 from xieshang.present.charts import bar_chart
-from xieshang.services import statements
+from xieshang.services import profile, statements
 from xieshang.services.loans import local_today
 from xieshang.services.statements import (
     AssetLine,
@@ -507,7 +507,7 @@ def statement_print(request: Request) -> Response:
         statement=statement,
         today=local_today(container.clock()),
         updated=local_today(view.updated_at) if view is not None else None,
-        client_name=subject.client_name,
+        name=subject.client_name or profile.me(container.uow, subject.actor).user.display_name,
         reference=category_reference(persons) if persons else None,
         categories=CATEGORIES,
     )
