@@ -179,7 +179,8 @@ def test_a_settlement_share_above_all_of_it_is_refused_beside_the_share(browser,
     query = {f"kind_{private}": "settlement", f"percent_{private}": "150", f"months_{private}": "3"}
     response = browser.get("/plans?" + urlencode(query))
     assert response.status_code == 400
-    assert f'id="e-percent_{private}" role="alert"' in response.text
+    error = re.search(rf'id="e-percent_{private}" role="alert">([^<]*)<', response.text)
+    assert error and "不超过 100（%）（收到 150）" in error.group(1)
 
 
 def test_a_loan_of_someone_elses_file_is_not_found(browser, people):

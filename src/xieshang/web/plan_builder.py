@@ -169,6 +169,8 @@ def _share(value: str) -> Decimal:
         d = Decimal("NaN")
     if not d.is_finite():
         raise DomainError("amount.not_a_number", field="percent", value=value)
+    if not 0 < d <= 100:  # the domain's own message speaks of fractions (0.6), not percent
+        raise DomainError("web_plans.share_out_of_range", field="percent", value=value)
     return d / 100
 
 
