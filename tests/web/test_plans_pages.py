@@ -15,6 +15,7 @@ from api.test_data_api import STATEMENT, private_loan_json
 from support.api_people import START
 from xieshang.domain.concessions import InterestStop, Proposal, TermExtension, Waiver
 from xieshang.domain.offer_terms import LoanTerms, OfferTerms
+from xieshang.i18n import message
 from xieshang.present.numbers import money_text
 from xieshang.services import cases, plans
 from xieshang.services.loans import local_today
@@ -359,3 +360,12 @@ def test_asking_only_for_relief_without_any_says_what_to_fill_in(browser, owner)
     error = re.search(rf'id="e-kind_{platform}" role="alert">([^<]*)<', response.text)
     assert error and "请填写新的年利率" in error.group(1)
     assert browser.get(f"/plans?kind_{platform}=relief&waive_{platform}=fees").status_code == 200
+
+
+def test_the_plan_says_what_the_plan_service_found(browser, container, owner):
+    page = browser.get("/plans").text
+    report = plans.plan_for(container.uow(), owner.actor, owner.id, as_of=TODAY)
+    assert "plan.charges_above_cap" in report.findings  # the private loan's 砍头息
+    findings = page.split('class="plain plan-findings">', 1)[1].split("</ul>", 1)[0]
+    for code in report.findings:
+        assert html.escape(message(code, "zh")) in findings
