@@ -293,6 +293,14 @@ def test_both_sign_and_the_agent_posts_a_payment_once_even_when_the_form_is_sent
     assert [p["external_ref"] for p in paid] == ["TX-1"]
     ledger = agent.get(f"/desk/cases/{case_id}").text
     assert "TX-1" in ledger and "¥100.00" in ledger
+    # The one agreement in repayment is on track (nothing falls due before its first day).
+    figures = agent.get("/portfolio").text
+    assert 'id="fig-on-track">100.00%<' in figures
+    assert text("web_lender_on_track_detail", "zh", on_track=1, total=1) in figures
+    # Half a year on, the first installment (August) is past due: no longer on track.
+    people.clock.advance(days=200)
+    agent.log_in(world.people["agent"])
+    assert 'id="fig-on-track">0.00%<' in agent.get("/portfolio").text
 
     refused = agent.post(
         f"/desk/cases/{case_id}/payments", {**form, "amount": "12.345", "idempotency_key": ""}
@@ -376,3 +384,23 @@ def test_an_agent_takes_a_case_and_hands_it_back_and_a_supervisor_gives_it_to_so
     assert f'id="assignee">{me}<' in agent.get(f"/desk/cases/{case_id}").text
     # The other lender's staff learn nothing.
     assert staff["other_agent"].post(path, {"assignee_id": ""}).status_code == 404
+
+
+def test_the_desk_pages_speak_english_and_opening_them_changes_nothing(desk, people):
+    world, staff = desk
+    case_id = world.cases["owner"]
+    supervisor = staff["supervisor"]
+    before = len(_log(people, world.people["owner"], case_id))
+    assert supervisor.post("/lang", {"lang": "en", "next": "/desk"}).status_code == 303
+    for path, heading in (
+        (f"/desk/cases/{case_id}", "web_lender_counter"),
+        ("/desk/approvals", "web_lender_approvals_heading"),
+        ("/portfolio", "web_lender_portfolio_heading"),
+        ("/desk", "web_lender_assignee"),
+    ):
+        page = supervisor.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-language"] == "en"
+        assert text(heading, "en") in _text_of(page.text), path
+    assert len(_log(people, world.people["owner"], case_id)) == before
+    assert len(_offers(people, world.people["owner"], case_id)) == 1
