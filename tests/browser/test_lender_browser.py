@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from playwright.sync_api import APIResponse, Browser, Page, Playwright
+from playwright.sync_api import APIRequestContext, APIResponse, Browser, Page, Playwright
 
 from api.test_data_api import STATEMENT, private_loan_json
 from xieshang.i18n import message, text
@@ -61,11 +61,11 @@ def _ok(response: APIResponse) -> Any:
 
 
 def _borrower_with_request(
-    page: Page, playwright: Playwright, live_app: LiveApp, extra_months: int
-) -> tuple[int, int]:
+    page: Page, api: APIRequestContext, live_app: LiveApp, extra_months: int
+) -> tuple[int, int, dict[str, str]]:
     """Sign up a new borrower (陈静) in the browser; through the API: their statement shared
     with the demo lender, a loan and a request for ``extra_months`` more months.  Returns
-    (case id, loan id)."""
+    (case id, loan id, the borrower's API authorisation header)."""
     email = f"chen.jing.{uuid.uuid4().hex[:10]}@browser.xieshang.test"
     page.goto("/signup")
     page.locator("#f-display_name").fill("陈静")
@@ -78,27 +78,23 @@ def _borrower_with_request(
         staff = uow.users.get_by_email(agent.email)
         assert staff is not None and staff.organisation_id is not None
         org = staff.organisation_id
-    api = playwright.request.new_context(base_url=live_app.base_url)
-    try:
-        login = {"email": email, "password": BORROWER_PASSWORD, "kind": "api"}
-        token = _ok(api.post("/api/auth/login", data=login))["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        _ok(api.put("/api/statement", data=STATEMENT, headers=auth))
-        consent = {"organisation_id": org, "scope": "statement_summary"}
-        _ok(api.post("/api/sharing/consents", data=consent, headers=auth))
-        loan = _ok(api.post("/api/loans", data=private_loan_json(), headers=auth))
-        opened = {"loan_ids": [loan["id"]], "lender_organisation_id": org}
-        case = _ok(api.post("/api/cases", data=opened, headers=auth))
-        today = local_today(live_app.container.clock()).isoformat()
-        # The example loan has matured by now: its overdue principal joins the extension.
-        extension = {"include_overdue_principal": True, "extra_months": extra_months}
-        concessions = [{"kind": "extension", **extension}]
-        request = [{"loan_id": str(loan["id"]), "concessions": concessions}]
-        submit = {"terms": {"start": today, "loans": request}}
-        _ok(api.post(f"/api/cases/{case['id']}/submit", data=submit, headers=auth))
-    finally:
-        api.dispose()
-    return int(case["id"]), int(loan["id"])
+    login = {"email": email, "password": BORROWER_PASSWORD, "kind": "api"}
+    token = _ok(api.post("/api/auth/login", data=login))["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    _ok(api.put("/api/statement", data=STATEMENT, headers=auth))
+    consent = {"organisation_id": org, "scope": "statement_summary"}
+    _ok(api.post("/api/sharing/consents", data=consent, headers=auth))
+    loan = _ok(api.post("/api/loans", data=private_loan_json(), headers=auth))
+    opened = {"loan_ids": [loan["id"]], "lender_organisation_id": org}
+    case = _ok(api.post("/api/cases", data=opened, headers=auth))
+    today = local_today(live_app.container.clock()).isoformat()
+    # The example loan has matured by now: its overdue principal joins the extension.
+    extension = {"include_overdue_principal": True, "extra_months": extra_months}
+    concessions = [{"kind": "extension", **extension}]
+    request = [{"loan_id": str(loan["id"]), "concessions": concessions}]
+    submit = {"terms": {"start": today, "loans": request}}
+    _ok(api.post(f"/api/cases/{case['id']}/submit", data=submit, headers=auth))
+    return int(case["id"]), int(loan["id"]), auth
 
 
 @pytest.mark.browser
@@ -110,7 +106,22 @@ def test_an_agent_is_refused_beyond_policy_and_the_supervisor_sends_it_as_approv
     live_app: LiveApp,
     shots: Shots,
 ) -> None:
-    case_id, loan_id = _borrower_with_request(page, playwright, live_app, extra_months=48)
+    api = playwright.request.new_context(base_url=live_app.base_url)
+    try:
+        _journey(page, api, browser, browser_context_args, live_app, shots)
+    finally:
+        api.dispose()
+
+
+def _journey(
+    page: Page,
+    api: APIRequestContext,
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    live_app: LiveApp,
+    shots: Shots,
+) -> None:
+    case_id, loan_id, borrower = _borrower_with_request(page, api, live_app, extra_months=48)
     page.context.clear_cookies()
 
     # The agent: queue → case view (the borrower masked, the evaluation, beyond policy).
@@ -165,11 +176,40 @@ def test_an_agent_is_refused_beyond_policy_and_the_supervisor_sends_it_as_approv
             ("supervisor", ["policy.extension_too_long"])
         ]
 
+        # The borrower accepts; the supervisor signs for the lender on the page, the borrower
+        # through the API; the agent posts the first payment.
+        _ok(api.post(f"/api/cases/{case_id}/accept", data={}, headers=borrower))
+        boss.goto(f"/desk/cases/{case_id}")
+        boss.locator("#f-consent").check()
+        boss.locator("#f-password").fill(live_app.login("supervisor").password)
+        boss.locator("form.sign button[type=submit]").click()
+        boss.wait_for_url(f"**/desk/cases/{case_id}#agreement")
+        signed = text("web_lender_signed_by_lender", "zh")
+        assert boss.locator("#agreement").get_by_text(signed).count() == 1
+        agreement = _ok(api.get(f"/api/cases/{case_id}/agreement", headers=borrower))
+        signature = {
+            "document_sha256": agreement["document_sha256"],
+            "consent": agreement["consent_text"],
+            "password": BORROWER_PASSWORD,
+        }
+        _ok(api.post(f"/api/cases/{case_id}/agreement/sign", data=signature, headers=borrower))
+
+        page.goto(f"/desk/cases/{case_id}")
+        page.locator("#f-amount").fill("500")
+        page.locator("#f-channel").select_option("alipay")
+        page.locator("#f-external_ref").fill("ALI-2026-0001")
+        page.locator("form.pay button[type=submit]").click()
+        page.wait_for_url(f"**/desk/cases/{case_id}#payments")
+        payments = page.locator("#payments")
+        assert payments.get_by_text("ALI-2026-0001").count() == 1
+        assert payments.get_by_text("¥500.00").count() >= 1
+        shots.save(page, "lender-payments-zh")
+
         boss.goto("/portfolio")
         assert boss.locator("main h1").inner_text() == text("web_lender_portfolio_heading", "zh")
         assert boss.locator("main svg.chart").count() == 2
-        countered = boss.locator("td[data-state=countered]").inner_text()
-        assert int(countered) >= 1
+        repaying = boss.locator("td[data-state=active]").inner_text()
+        assert int(repaying) >= 1
         shots.save(boss, "portfolio-zh")
     finally:
         context.close()
