@@ -79,3 +79,13 @@ def test_the_axis_top_is_round_and_covers_the_peak_in_four_steps(peak):
     assert top < peak * 10  # never absurdly high
     mantissa = step.scaleb(-step.adjusted())
     assert mantissa in {1, 2, Decimal("2.5"), 5}
+
+
+def test_axis_labels_are_thinned_and_the_last_never_collides_with_its_neighbour():
+    labels = [f"m{i}" for i in range(1, 38)]
+    root = parse(line_chart("t", labels, [Series("s", tuple(Decimal(i) for i in range(37)))]))
+    shown = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "middle"]
+    assert shown[-1] == "m37" and len(shown) <= 9
+    positions = [labels.index(x) for x in shown]
+    gaps = [b - a for a, b in zip(positions, positions[1:], strict=False)]
+    assert min(gaps) >= -(-37 // 8)

@@ -77,6 +77,22 @@ def short_yuan(amount: Decimal) -> str:
     return f"¥{amount.normalize():,f}"
 
 
+def _fitted(label: str, room: int) -> str:
+    """``label`` cut with an ellipsis to what ``room`` pixels hold at 12 px (a Han character is
+    about 12 px wide, a Latin one about 7); the bar's tooltip keeps it whole.
+
+    >>> _fitted("方案一", 100), _fitted("一个非常非常长的方案名称", 60)
+    ('方案一', '一个非常…')
+    """
+    used, kept = 0, []
+    for char in label:
+        used += 12 if ord(char) > 0x2E7F else 7
+        if used > room:
+            return "".join(kept[:-1]) + "…"
+        kept.append(char)
+    return label
+
+
 def _frame(title: str, description: str, width: int, height: int, body: list[str]) -> Markup:
     head = (
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -144,7 +160,8 @@ def line_chart(
     body.append(f'<line class="chart-axis" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>')
     every = max(1, -(-count // 8))
     for i, label in enumerate(x_labels):
-        if i % every == 0 or i == count - 1:
+        # Every ``every``-th label and the last; one too close to the last gives way to it.
+        if (i % every == 0 and count - 1 - i >= every) or i == count - 1:
             body.append(
                 f'<text class="chart-tick" x="{_px(x_of(i))}" y="{bottom + 18}" '
                 f'text-anchor="middle">{escape(label)}</text>'
@@ -199,7 +216,7 @@ def bar_chart(
         shown = formatter(value)
         body.append(
             f'<text class="chart-label" x="{label_width - 8}" y="{y + 15}" '
-            f'text-anchor="end">{escape(label)}</text>'
+            f'text-anchor="end">{escape(_fitted(label, label_width - 8))}</text>'
             f'<rect class="chart-bar {kind}" x="{label_width}" y="{y + 4}" '
             f'width="{_px(length)}" height="{row - 10}"><title>{escape(label)}: '
             f"{escape(shown)}</title></rect>"
