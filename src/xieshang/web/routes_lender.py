@@ -367,11 +367,11 @@ def case_page(request: Request, case_id: int) -> Response:
 @router.post("/desk/cases/{case_id}/offers")
 async def counter_offer(request: Request, case_id: int) -> Response:
     """Send a counter-offer built in the form (beyond policy: an approver's only)."""
-    actor = _staff(request)
     container = container_of(request)
     form = _raw_form(await request.form())
 
     def send() -> Response:
+        actor = _staff(request)
         case = cases.get_case(container.uow(), actor, case_id, now=container.clock())
         kept = {"builder": form}
         try:
