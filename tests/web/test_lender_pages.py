@@ -215,6 +215,9 @@ def test_a_borrowers_offer_beyond_policy_waits_for_the_supervisor_who_approves_i
     page = _text_of(staff["agent"].get(f"/desk/cases/{case_id}").text)
     supervisor = text("web_lender_role_supervisor", "zh")
     assert text("web_lender_beyond_policy", "zh", role=supervisor) in page
+    assert text("web_lender_accept_needs_approval", "zh", role=supervisor) in page
+    boss_view = _text_of(staff["supervisor"].get(f"/desk/cases/{case_id}").text)
+    assert text("web_lender_accept_needs_approval", "zh", role=supervisor) not in boss_view
     assert text("web_lender_suggestion_note", "zh") in page
     # The suggested counter-offer is the borrower's, brought within the 36 months' limit.
     builder = staff["agent"].get(f"/desk/cases/{case_id}").text

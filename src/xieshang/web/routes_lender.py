@@ -282,9 +282,13 @@ def _case_context(request: Request, actor: Actor, case_id: int) -> dict[str, Any
         for offer in reversed(cases.list_offers(container.uow(), actor, case_id))
     ]
     standing = next((o for o in offers if o["offer"].status == "open"), None)
-    suggestion = None
+    suggestion = needs_approval = None
     if standing is not None and standing["offer"].made_by == "borrower" and standing["ev"]:
         suggestion = within_policy(standing["offer"].terms, standing["ev"].breaches)
+        # As services.offer_evaluation.require_within_policy decides: only a supervisor's role
+        # is ever required of an agent.
+        role = standing["ev"].needs_approval_by
+        needs_approval = role if role == "supervisor" and actor.role != role else None
     agreement = _try(lambda: agreements.get_agreement(container.uow(), actor, case_id))
     ledger = _try(lambda: payments.ledger_view(container.uow(), actor, case_id, today=today))
     paid = payments.list_payments(container.uow(), actor, case_id) if ledger else []
@@ -306,6 +310,7 @@ def _case_context(request: Request, actor: Actor, case_id: int) -> dict[str, Any
         "offers": offers,
         "standing": standing,
         "suggestion": suggestion,
+        "needs_approval": needs_approval,
         "agreement": agreement,
         "lender_signed": lender_signed,
         "ledger": ledger,
