@@ -99,6 +99,8 @@ def violations(path: Path) -> list[str]:
                 out.append(f"{where} (layer {layer} may not import {target})")
         elif layer == "domain" and top not in sys.stdlib_module_names and top != "__future__":
             out.append(f"{where} (the domain imports only the standard library)")
+        elif layer == "batch" and top not in {*sys.stdlib_module_names, "__future__", "numpy"}:
+            out.append(f"{where} (the batch kernels import only the standard library and numpy)")
     return out
 
 
@@ -132,6 +134,10 @@ def test_the_domain_never_touches_files_or_floats_on_money_paths():
         ("data", "from xieshang.services import x", False),
         ("cli", "from xieshang.services import planning", True),
         ("services", "from xieshang.api import app", False),
+        ("batch", "import numpy as np", True),
+        ("batch", "from xieshang.domain.money import to_fen", True),
+        ("batch", "from xieshang.store import repositories", False),
+        ("batch", "import sqlalchemy", False),
     ],
 )
 def test_the_checker_itself_catches_a_wrong_import(tmp_path, monkeypatch, layer, statement, ok):

@@ -1,0 +1,1 @@
+"""Tests of the vectorised batch kernels (``xieshang.batch``) against the Decimal domain."""
