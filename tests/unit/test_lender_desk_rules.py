@@ -11,6 +11,7 @@ from xieshang.domain.counter_suggestion import within_policy
 from xieshang.domain.lender_policy import PolicyLimits, proposal_breaches
 from xieshang.domain.masking import mask_name
 from xieshang.domain.offer_terms import terms_from_record
+from xieshang.web.routes_lender import form_of_terms, terms_of_form
 
 
 @pytest.mark.parametrize(
@@ -92,3 +93,39 @@ def test_the_suggested_settlement_and_rate_rise_to_the_policy_floor():
         "loans": [{"loan_id": "1", "concessions": [{"kind": "rate", "new_annual_rate": "0.01"}]}],
     }
     assert _breaches(within_policy(rate, _breaches(rate, limits)), limits) == []
+
+
+def test_the_builder_reads_back_the_terms_it_shows_and_flags_what_it_cannot_show():
+    record = {
+        "start": "2026-12-01",
+        "note": "请考虑",
+        "loans": [
+            {
+                "loan_id": "7",
+                "concessions": [
+                    {"kind": "extension", "extra_months": 12, "include_overdue_principal": True},
+                    {"kind": "rate", "new_annual_rate": "0.08"},
+                    {"kind": "waiver", "target": "penalty", "fraction": "0.5"},
+                    {"kind": "waiver", "target": "fees", "fraction": "0.5"},
+                    {"kind": "first_payment", "amount": "300.00"},
+                ],
+            }
+        ],
+    }
+    form = form_of_terms(record)
+    assert form["l7_extension"] == "12" and form["l7_extension_overdue"] == "1"
+    assert form["l7_rate"] == "8" and form["l7_waive_share"] == "50"
+    assert "left_out" not in form
+    again = terms_of_form(form, (7,))
+    assert terms_from_record(again) == terms_from_record(record)
+
+    fixed = {
+        "start": "2026-12-01",
+        "loans": [
+            {
+                "loan_id": "7",
+                "concessions": [{"kind": "waiver", "target": "penalty", "amount": "100"}],
+            }
+        ],
+    }
+    assert form_of_terms(fixed)["left_out"] == "1"

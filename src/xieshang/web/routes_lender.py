@@ -138,6 +138,8 @@ def form_of_terms(terms: Mapping[str, Any]) -> dict[str, Any]:
                 waived.append(str(c.get("target")))
                 if c.get("fraction") is not None:
                     form[p + "waive_share"] = _pct(c["fraction"])
+            elif kind == "waiver":  # a fixed amount: the builder offers shares only
+                form["left_out"] = "1"
             elif kind == "first_payment":
                 form[p + "first_payment"] = str(c["amount"])
         form[p + "waive"] = waived
