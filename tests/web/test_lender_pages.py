@@ -231,6 +231,9 @@ def test_a_borrowers_offer_beyond_policy_waits_for_the_supervisor_who_approves_i
         "under_review",
     )
 
+    # The approvals page offers the approval itself.
+    approve = f'action="/desk/cases/{case_id}/actions"'
+    assert approve in staff["supervisor"].get("/desk/approvals").text
     accepted = staff["supervisor"].post(f"/desk/cases/{case_id}/actions", {"action": "accept"})
     assert accepted.status_code == 303
     case = _ok(people.client.get(f"/api/cases/{case_id}", headers=borrower.headers))
