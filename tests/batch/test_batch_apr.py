@@ -71,7 +71,7 @@ def test_the_float_root_is_within_a_fraction_of_the_ambiguity_band():
         flows += [(t, Decimal(-p)) for t, p in enumerate(flows_of(batch, i), 1)]
         gap = abs(Decimal(repr(float(apr.periodic_irr[i]))) - find_unit_rate(flows))
         worst = max(worst, gap)
-    assert worst < Decimal("5e-16")  # AMBIGUITY is 2e-15: four times wider
+    assert worst < Decimal("5e-16")  # the band is 16 ulps-equivalents: far wider
 
 
 def test_an_exact_tie_on_a_rounding_boundary_is_settled_as_the_domain_settles_it():

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from xieshang.domain.money import RoundingPolicy
 
-__all__ = ["INT64_MAX", "MonthTable", "mul_div", "policy_mode", "round_fraction"]
+__all__ = ["INT64_MAX", "MonthTable", "div_round", "mul_div", "policy_mode", "round_fraction"]
 
 Int64s = NDArray[np.int64]
 INT64_MAX = int(np.iinfo(np.int64).max)
@@ -49,6 +49,26 @@ def round_fraction(q: Int64s, r: Int64s, d: int | Int64s, mode: str) -> Int64s:
     return rounded
 
 
+def div_round(numerator: Int64s, d: int, mode: str, out: Int64s | None = None) -> Int64s:
+    """``numerator / d`` (``numerator ≥ 0``, ``d`` even) rounded by ``mode``; one integer
+    division for every mode but half-even (``numerator + d`` must fit in int64).
+
+    >>> div_round(np.array([14, 15, 16]), 10, "half-up").tolist()
+    [1, 2, 2]
+    """
+    if mode in {"half-up", "ceiling"}:
+        shifted = np.add(numerator, d // 2 if mode == "half-up" else d - 1, out=out)
+        return np.floor_divide(shifted, d, out=shifted)
+    if mode == "half-even":
+        q = numerator // d
+        rounded = round_fraction(q, numerator - q * d, d, mode)
+        if out is None:
+            return rounded
+        out[:] = rounded
+        return out
+    return np.floor_divide(numerator, d, out=out)
+
+
 def mul_div(a: Int64s, m: Int64s, k: Int64s | int, d: int) -> tuple[Int64s, Int64s]:
     """``(q, r)`` with ``a·m·k = q·d + r``, ``0 ≤ r < d``, without forming ``a·m·k``: the
     caller guarantees ``a·m`` and ``d·k`` fit in int64 (then every intermediate does)."""
@@ -67,7 +87,7 @@ class MonthTable:
     Months are counted from 1970-01 (numpy's ``datetime64[M]``).
     """
 
-    __slots__ = ("_base", "_starts")
+    __slots__ = ("_base", "_last0", "_starts", "days")
 
     def __init__(self, first_month: int, last_month: int) -> None:
         months = np.arange(first_month, last_month + 2, dtype=np.int64)
@@ -75,6 +95,15 @@ class MonthTable:
         self._starts: Int64s = (
             months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
         )
+        self._last0: Int64s = np.diff(self._starts) - 1  # last day of the month − 1
+        # ``days[31 × month + day0]``: the clamped due date, so a due date is one lookup.
+        clamp = np.minimum(np.arange(31)[None, :], self._last0[:, None])
+        self.days: Int64s = (self._starts[:-1, None] + clamp).ravel()
+
+    def key(self, month: Int64s, day0: Int64s) -> Int64s:
+        """Index into ``days`` of (month, day0); + 31 moves it one month on."""
+        key: Int64s = (month - self._base) * 31 + day0
+        return key
 
     @staticmethod
     def split(days: Int64s) -> tuple[Int64s, Int64s]:
@@ -85,7 +114,5 @@ class MonthTable:
 
     def due(self, month: Int64s, day0: Int64s) -> Int64s:
         i = month - self._base
-        begin = self._starts[i]
-        length = self._starts[i + 1] - begin
-        due: Int64s = begin + np.minimum(day0, length - 1)
+        due: Int64s = self._starts[i] + np.minimum(day0, self._last0[i])
         return due

@@ -56,7 +56,7 @@ from xieshang.domain.money import DEFAULT_ROUNDING, FEN, RoundingPolicy, round_m
 from xieshang.domain.rates import DayCount
 from xieshang.domain.schedule import Method
 
-from .fixed_point import INT64_MAX, MonthTable, mul_div, policy_mode, round_fraction
+from .fixed_point import INT64_MAX, MonthTable, div_round, mul_div, policy_mode, round_fraction
 from .loans import METHOD_CODES, RATE_SCALE, LoanBatch, day_number
 
 __all__ = [
@@ -239,53 +239,87 @@ def _walk(  # noqa: PLR0917 - the loan columns, in LoanBatch order
     running = np.searchsorted(-months, -np.arange(1, longest + 2), side="right")
     out = rows.block(int(months.sum()))
     month, day0 = MonthTable.split(start)
-    table = MonthTable(int(month.min()) + 1, int(month.max()) + longest)
+    table = MonthTable(int(month.min()), int(month.max()) + longest)
+    key = table.key(month, day0)
     thirty = day_count is DayCount.THIRTY_360
     d = (12 if thirty else day_count.days_in_year) * RATE_SCALE
-    balance = principal.copy()
     previous = start.copy()
     share = principal // months if method == _EQUAL_PRINCIPAL else level
-    early = np.zeros(count, dtype=np.bool_)
-    below = np.zeros(count, dtype=np.bool_)
+    lowest = np.zeros(count, dtype=np.int64)  # lowest level − interest (annuity)
+    before_last = np.ones(count, dtype=np.int64)  # balance before the last period
+    # Interest only falls while the balance falls, except that actual days vary: under 30/360
+    # a level that covers the first interest covers every later one, and most chunks need no
+    # clipping at all; equal principal and interest only sum their interest as they go.
+    clip = not thirty
     total_interest = np.zeros(count, dtype=np.int64)
-    first = np.empty(count, dtype=np.int64)
+    summed = method != _ANNUITY
+    b = principal
     pos = 0
     for t in range(1, longest + 1):
         c, go_on = int(running[t - 1]), int(running[t])
         cut = slice(pos, pos + c)
         pos += c
-        b = balance[:c]
+        b = b[:c]  # balances before this period: the previous block's prefix
         due = out["due"][cut]
-        due[:] = table.due(month[:c] + t, day0[:c])
+        key[:c] += 31
+        np.take(table.days, key[:c], out=due, mode="clip")  # keys are in range by design
+        interest = out["interest"][cut]
         if thirty:
+            div_round(np.multiply(b, rate[:c], out=interest), d, mode, out=interest)
+        else:
+            days = due - previous[:c]
+            previous[:c] = due
             am = b * rate[:c]
             q = am // d
-            r = am - q * d
-        else:
-            q, r = mul_div(b, rate[:c], due - previous[:c], d)
-            previous[:c] = due
-        interest = out["interest"][cut]
-        interest[:] = round_fraction(q, r, d, mode)
+            np.add(q * days, div_round((am - q * d) * days, d, mode), out=interest)
         part = out["principal"][cut]
         if method == _ANNUITY:
             np.subtract(share[:go_on], interest[:go_on], out=part[:go_on])
-            below[:go_on] |= part[:go_on] < 0
-            np.maximum(part[:go_on], 0, out=part[:go_on])
-            early[:go_on] |= (part[:go_on] > 0) & (part[:go_on] >= b[:go_on])
+            if t == 1:
+                lowest[:go_on] = part[:go_on]
+                clip = clip or bool((lowest < 0).any())
+            elif clip:
+                np.minimum(lowest[:go_on], part[:go_on], out=lowest[:go_on])
+            if clip:
+                np.maximum(part[:go_on], 0, out=part[:go_on])
         elif method == _EQUAL_PRINCIPAL:
             part[:go_on] = share[:go_on]
         else:
             part[:go_on] = 0
         part[go_on:] = b[go_on:]
-        b -= part
-        out["balance"][cut] = b
-        np.add(part, interest, out=out["payment"][cut])
+        if t > 1:
+            before_last[go_on:c] = b[go_on:]
+        balance = out["balance"][cut]
+        np.subtract(b, part, out=balance)
+        payment = out["payment"][cut]
+        np.add(part, interest, out=payment)
         out["n"][cut] = t
         out["loan"][cut] = idx[:c]
-        total_interest[:c] += interest
-        if t == 1:
-            first[:] = out["payment"][cut]
+        if summed:
+            total_interest[:c] += interest
+        else:  # every payment but the last is the level, or the interest where that is more
+            total_interest[go_on:c] = payment[go_on:]
+        b = balance
+    # Balances never rise (principal ≥ 0), so the level repaid a loan before its last period
+    # exactly when the balance before that period is not positive.
+    early = before_last <= 0
+    below = lowest < 0
+    first = out["payment"][: int(running[0])].copy()
+    if not summed:
+        # total interest = total payment − principal; rows below the level are rare.
+        total_interest += share * (months - 1) - principal
+        if below.any():
+            total_interest = _interest_by_rows(out, idx)
     return early, below, total_interest, first
+
+
+def _interest_by_rows(out: dict[str, Int64s], idx: Int64s) -> Int64s:
+    """Total interest per loan, in the walk's order, summed exactly from its rows."""
+    walk_position = np.empty(int(idx.max()) + 1, dtype=np.int64)
+    walk_position[idx] = np.arange(len(idx))
+    totals = np.zeros(len(idx), dtype=np.int64)
+    np.add.at(totals, walk_position[out["loan"]], out["interest"])
+    return totals
 
 
 def _monthly(
@@ -440,7 +474,7 @@ def schedules(
         payment=np.zeros(count, dtype=np.int64),
         total_interest=np.zeros(count, dtype=np.int64),
     )
-    huge = valid & (rate > 0) & (p > INT64_MAX // np.maximum(rate, 1))
+    huge = valid & (rate > 0) & (p > (INT64_MAX // 2) // np.maximum(rate, 1))
     fast = valid & ~huge
     capacity = int(np.where(method[fast] == _BULLET, 1, n[fast]).sum())
     rows = _Rows(capacity)
