@@ -22,7 +22,7 @@ def test_an_upload_far_over_the_limit_is_413_in_the_error_shape(api, people):
     assert r.json()["message"].startswith("the file is too large")
 
 
-def run_app(app, body_chunks, headers):
+def run_app(app, body_chunks, headers, path="/api/echo"):
     """Drive an ASGI app by hand with a chunked body; returns (status, body)."""
     sent = []
     chunks = list(body_chunks)
@@ -38,7 +38,7 @@ def run_app(app, body_chunks, headers):
     scope = {
         "type": "http",
         "method": "POST",
-        "path": "/echo",
+        "path": path,
         "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
         "query_string": b"",
     }
@@ -82,3 +82,22 @@ def test_bodies_within_the_cap_pass_untouched():
     status, body = run_app(app, [b"x" * 400, b"x" * 400], {"content-type": "text/plain"})
     assert status == 200
     assert b'"size":800' in body
+
+
+def test_a_page_form_over_the_cap_gets_a_page_in_the_visitors_language_with_a_way_back():
+    app = BodySizeLimit(echo_app(), max_bytes=1000)
+    headers = {"cookie": "xs_csrf=abc; lang=en", "referer": "https://host.example/loans/7"}
+    status, body = run_app(app, [b"x" * 600, b"x" * 600], headers, path="/loans/7/documents")
+    page = body.decode("utf-8")
+    assert status == 413
+    assert page.startswith("<!doctype html>") and '<html lang="en">' in page
+    assert "the file is too large" in page and 'href="/loans/7"' in page
+    status, body = run_app(app, [], {"content-length": "5000"}, path="/loans/7/documents")
+    assert status == 413 and "文件过大" in body.decode("utf-8")  # no choice made: Chinese
+
+
+def test_a_foreign_referer_never_becomes_the_way_back():
+    app = BodySizeLimit(echo_app(), max_bytes=10)
+    headers = {"content-length": "50", "referer": "https://evil.example//evil.example/x"}
+    _, body = run_app(app, [], headers, path="/loans/new")
+    assert 'href="/"' in body.decode("utf-8")
