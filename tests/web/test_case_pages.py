@@ -139,6 +139,7 @@ def test_a_borrower_takes_an_external_case_from_opening_to_a_payment_and_its_evi
     accepted = web.post(f"/cases/{case_id}/accept", {})
     assert accepted.status_code == 303 and accepted.headers["location"].endswith("/agreement")
     agreement = web.get(f"/cases/{case_id}/agreement").text
+    assert agreement.count("<h1") == 1  # the document's own title sits one level down
     deal = cases_agreement(container, borrower, case_id)
     assert deal.consent_text in agreement and deal.ref in agreement
     sign = {"document_sha256": deal.document_sha256, "consent": deal.consent_text}

@@ -80,6 +80,7 @@ LANGS = ("zh", "en")
 PDF = "application/pdf"
 ZIP = "application/zip"
 BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
+HEADING = re.compile(r"<(/?)h([1-5])\b")
 
 
 def _see_other(location: str) -> RedirectResponse:
@@ -724,7 +725,10 @@ def agreement_body(html: bytes) -> Markup:
     page's policy allows no inline style).  The documents' templates escape every value."""
     text = html.decode("utf-8")
     found = BODY.search(text)
-    return Markup(found.group(1) if found else "")  # the documents' templates escape
+    body = found.group(1) if found else ""
+    # One level down: the page has its own h1, the document's title becomes its h2.
+    body = HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", body)
+    return Markup(body)  # the documents' templates escape
 
 
 def _agreement_page(
