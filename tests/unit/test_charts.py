@@ -3,6 +3,7 @@ placed in proportion, no script or style attribute, and the same chart drawn the
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -87,5 +88,5 @@ def test_axis_labels_are_thinned_and_the_last_never_collides_with_its_neighbour(
     shown = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "middle"]
     assert shown[-1] == "m37" and len(shown) <= 9
     positions = [labels.index(x) for x in shown]
-    gaps = [b - a for a, b in zip(positions, positions[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(positions)]
     assert min(gaps) >= -(-37 // 8)
