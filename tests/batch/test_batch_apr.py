@@ -118,3 +118,15 @@ def test_rows_in_any_order_give_the_same_rates():
     assert apr.compound_e12.tolist() == [
         domain_figures(int(received[i]), flows_of(batch, i))[2] for i in range(2)
     ]
+
+
+def test_a_long_loan_whose_float_root_lands_past_a_compound_boundary_is_settled_exactly():
+    # 6 yuan at 6 %/yr over 342 months whose level is all interest: ρ is 0.005 exactly and
+    # (1.005)^12 − 1 = 0.0616778118644995…, a hair below a rounding boundary, while the float
+    # root (0.005 + 9e-17 after Horner over 342 periods) lands above it.
+    payments = np.array([3] * 341 + [603])
+    apr = apr_of_flows(np.array([600]), payments, np.zeros(342, dtype=np.int64), np.arange(1, 343))
+    assert apr.refined[0]
+    assert (int(apr.periodic_e12[0]), int(apr.simple_e12[0]), int(apr.compound_e12[0])) == (
+        domain_figures(600, payments.tolist())
+    )

@@ -16,12 +16,12 @@ How it stays equal to the domain:
   then takes one more step.  The float root
   agrees with the domain's 40-digit root to about 1e-16 (tests measure it; 1e-10 is asked).
 * **Exact rounding.**  The last Newton step evaluates the NPV with ``v = 1 − d``,
-  ``d = ρ / (1 + ρ)`` (a float ``v`` next to 1 would carry half an ulp of 1 into ρ), so the
-  float root's error is about ``eps·(2·received ÷ NPV slope + ρ)``; a root farther than 16 times
-  that from a rounding boundary of the periodic or the
-  compound rate rounds as the exact root does.  The few loans closer than that (about 1 %)
-  take one more Newton step with the NPV evaluated in double-double arithmetic (~1e-30), which
-  settles all but exact ties; those go to the domain.
+  ``d = ρ / (1 + ρ)`` (a float ``v`` next to 1 would carry half an ulp of 1 into ρ).  Horner's
+  rule then leaves the NPV within ``(3n + 2)·eps·received`` (Higham's bound), so the root is
+  within that ÷ the NPV's slope, plus a few ulps of ρ; a root farther than twice that from a
+  rounding boundary of the periodic or the compound rate rounds as the exact root does.  The
+  loans closer than that (a few percent) take one more Newton step with the NPV evaluated in
+  double-double arithmetic (~1e-30), which settles all but exact ties; those go to the domain.
 * **Rare shapes go to the domain itself**, one loan at a time: payments summing to less than
   received (a negative rate: the root lies left of 0), periodic rates above 250 % (the compound
   rate leaves int64), and any loan whose iteration did not settle.
@@ -65,7 +65,6 @@ APR_OK = 0
 APR_INVALID = 1  # received ≤ 0, no payments, a negative payment, periods not 1..n, no sign change
 APR_OUT_OF_RANGE = 2  # the domain found a rate whose compound form does not fit in int64 units
 
-_ROOT_ERROR_ULPS = 16  # float root this many error units from a boundary: double-double
 _DD_AMBIGUITY = 1e-6  # in 1e-12 units (1e-18): still closer after that, ask the domain
 _E12 = 10**12
 _STEP_DONE = 1e-9  # the error left is then ~n·step², below float noise
@@ -91,7 +90,7 @@ class AprBatch:
 
 
 def _ragged(
-    loan: Int64s, period: Int64s, count: Int64s, payments: Int64s
+    loan: Int64s, period: Int64s, count: Int64s, payments: Int64s, *, validate: bool
 ) -> tuple[NDArray[np.intp], Int64s, Int64s, Int64s] | None:
     """Payments laid out period by period for loans sorted by term (longest first): the block
     of period t holds the loans still running, in sorted order.  None if periods are not
@@ -103,13 +102,15 @@ def _ragged(
     longest = int(sorted_count[0]) if len(order) else 0
     running = np.searchsorted(-sorted_count, -np.arange(1, longest + 2), side="right")
     block = np.concatenate(([0], np.cumsum(running[:longest])))
-    if len(period) == 0 or period.min() < 1 or period.max() > longest:
+    if validate and (len(period) == 0 or period.min() < 1 or period.max() > longest):
         return None
     where = block[period - 1] + rank[loan]
-    if where.max() >= len(payments):
+    if validate and where.max() >= len(payments):
         return None
     laid = np.empty(len(payments), dtype=np.int64)
     laid[where] = payments
+    if not validate:
+        return order, running.astype(np.int64), block.astype(np.int64), laid
     # As many rows as places; a period beyond its loan's term lands on a place of the next
     # block, so some place stays empty: every place filled means every row is where it belongs.
     seen = np.zeros(len(payments), dtype=np.bool_)
@@ -268,9 +269,12 @@ def apr_of_flows(
     period: Int64s,
     *,
     periods_per_year: int = 12,
+    validate: bool = True,
 ) -> AprBatch:
     """APR of each loan ``i``: ``received[i]`` fen now and, for every row with ``loan == i``,
-    ``payments`` fen at period ``period`` (1..n, each once; rows in any order)."""
+    ``payments`` fen at period ``period`` (1..n, each once; rows in any order).  Rows that
+    break that rule, or a negative payment, mark the whole chunk ``APR_INVALID``;
+    ``validate=False`` skips those checks for rows known to be sound (a ``ScheduleBatch``)."""
     received = np.asarray(received, dtype=np.int64)
     payments = np.asarray(payments, dtype=np.int64)
     loan = np.asarray(loan, dtype=np.int64)
@@ -282,8 +286,10 @@ def apr_of_flows(
     compound = np.zeros(count_loans, dtype=np.int64)
     refined = np.zeros(count_loans, dtype=np.bool_)
     count = np.bincount(loan, minlength=count_loans).astype(np.int64)
-    laid_out = _ragged(loan, period, count, payments) if len(payments) else None
-    if laid_out is None or np.any(payments < 0):
+    laid_out = None
+    if len(payments) and not (validate and np.any(payments < 0)):
+        laid_out = _ragged(loan, period, count, payments, validate=validate)
+    if laid_out is None:
         status[:] = APR_INVALID
         return AprBatch(status, rate_out, periodic, periodic.copy(), compound, refined)
     order, running, block, laid = laid_out
@@ -300,9 +306,13 @@ def apr_of_flows(
     with np.errstate(all="ignore"):  # refused loans may divide by zero; they are masked
         guess = np.where(fast, _guess(recf, paid.astype(np.float64), n), 0.0)
         rate, settled, slope = _newton(recf, laid, running, block, guess)
-        # The float root's error: the NPV is known to a few ulps of what was received, the
-        # discount factor to a few ulps of d (tests measure well under a quarter of this).
-        bound = _ROOT_ERROR_ULPS * np.finfo(np.float64).eps * (recf / slope + np.abs(rate))
+        # The float root's error: Horner's rule over n periods (three roundings a step) and
+        # the subtraction from what was received leave the NPV within (3n + 2)·eps·received
+        # (Higham's bound), which moves the root by that ÷ the slope; d = ρ / (1 + ρ) adds a
+        # few ulps of ρ.  Twice that is the band (tests measure well under a tenth of it).
+        eps = np.finfo(np.float64).eps
+        r = np.abs(rate)
+        bound = 2 * eps * ((3 * n + 2) * recf / np.abs(slope) + 2 * r * (1 + r))
     rate = np.where(zero, 0.0, rate)
     fast &= settled & (rate <= _FAST_RATE_LIMIT)
     x = rate * _E12
@@ -348,4 +358,4 @@ def apr_of_schedules(batch: ScheduleBatch, received: Int64s | None = None) -> Ap
     principal = batch.total_payment - batch.total_interest
     money_in = principal if received is None else np.asarray(received, dtype=np.int64)
     money_in = np.where(batch.status == STATUS_OK, money_in, 0)
-    return apr_of_flows(money_in, batch.row_payment, batch.row_loan, batch.row_n)
+    return apr_of_flows(money_in, batch.row_payment, batch.row_loan, batch.row_n, validate=False)
