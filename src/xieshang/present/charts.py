@@ -84,7 +84,8 @@ def _fitted(label: str, room: int) -> str:
     >>> _fitted("方案一", 100), _fitted("一个非常非常长的方案名称", 60)
     ('方案一', '一个非常…')
     """
-    used, kept = 0, []
+    used = 0
+    kept: list[str] = []
     for char in label:
         used += 12 if ord(char) > 0x2E7F else 7
         if used > room:
