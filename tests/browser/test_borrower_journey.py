@@ -1,8 +1,9 @@
 """The borrower's whole journey in a real browser, from an empty account, only through the
 pages and in English: sign up → the statement of finances → a loan with its contract uploaded →
 a plan → "open cases" from the plan (the lender is not on the instance: an external platform) →
-the request → a call logged → the platform's counter-offer recorded → accepted → both signatures
-→ a payment → the evidence bundle downloaded, which verifies offline with the instance's key.
+the plan's request sent → a call logged → the platform's counter-offer recorded → accepted →
+both signatures → a payment → the evidence bundle downloaded, which verifies offline with the
+instance's key.
 
 Expected words come from the message catalog, so the test proves the language without
 repeating the wording.
@@ -100,18 +101,21 @@ def test_a_new_borrower_goes_from_an_empty_account_to_a_verified_evidence_bundle
     page.wait_for_url("**/plans")
     shots.save(page, "journey-plan-en")
     page.get_by_role("button", name=en("web_plans_open")).click()
-    page.wait_for_url("**/cases")
+    page.wait_for_url(re.compile(r".*/cases\?plan="))
     page.locator("main table a[href^='/cases/']").first.click()
-    page.wait_for_url(re.compile(r".*/cases/\d+$"))
-    case_id = int(page.url.rsplit("/", 1)[1])
+    page.wait_for_url(re.compile(r".*/cases/\d+\?plan="))
+    found = re.search(r"/cases/(\d+)", page.url)
+    assert found is not None
+    case_id = int(found.group(1))
     assert page.locator("main h1").inner_text() == en(
         "cases_header", id=case_id, counterparty=LENDER
     )
 
-    # The request: twelve more months; then a call with the platform.
-    page.locator(f"#f-months_{loan_id}").fill("12")
-    page.get_by_role("button", name=en("web_cases_submit")).click()
+    # The plan's request, sent as planned; then a call with the platform.
+    assert LENDER in page.locator("section.from-plan").inner_text()
+    page.get_by_role("button", name=en("web_cases_from_plan_send")).click()
     page.wait_for_url(f"**/cases/{case_id}#offers-heading")
+    assert page.locator(".case-state").inner_text() == en("case_state_submitted")
     page.locator("#f-note_kind-call_note").check()
     page.locator("#f-note_text").fill("They can extend, but only by six months")
     page.locator("#f-note_person").fill("Agent Wang")

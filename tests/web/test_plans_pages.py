@@ -241,7 +241,7 @@ def test_opening_cases_from_a_plan_makes_one_draft_per_lender(
     private, platform = owner.loan_ids
     plan = urlencode({f"kind_{private}": "extension", f"months_{private}": "6"})
     response = browser.post("/plans/cases", {"plan": plan})
-    assert response.status_code == 303 and response.headers["location"] == "/cases"
+    assert response.status_code == 303 and response.headers["location"].startswith("/cases?plan=")
     found, total = cases.list_cases(container.uow(), owner.actor, limit=10, offset=0, now=START)
     assert total == 2 and all(c.state == "draft" for c in found)
     by_counterparty = {(c.lender_organisation_id, c.external): c for c in found}
@@ -369,3 +369,47 @@ def test_the_plan_says_what_the_plan_service_found(browser, container, owner):
     findings = page.split('class="plain plan-findings">', 1)[1].split("</ul>", 1)[0]
     for code in report.findings:
         assert html.escape(message(code, "zh")) in findings
+
+
+def test_a_draft_opened_from_a_plan_offers_the_plans_request_and_sends_it_as_planned(
+    browser, container, owner
+):
+    private, _ = owner.loan_ids
+    plan = urlencode({f"kind_{private}": "extension", f"months_{private}": "6"})
+    listing = browser.post("/plans/cases", {"plan": plan}).headers["location"]
+    drafts = re.findall(r'href="(/cases/\d+\?plan=[^"]+)"', browser.get(listing).text)
+    assert len(drafts) == 2  # each draft links to its page with the plan's request
+    found, _ = cases.list_cases(container.uow(), owner.actor, limit=10, offset=0, now=START)
+    case = next(c for c in found if c.loan_ids == (int(private),))
+    link = next(d for d in drafts if d.startswith(f"/cases/{case.id}?")).replace("&amp;", "&")
+    page = browser.get(link).text
+    assert "您的还款方案对本案的请求" in page and "展期" in page
+    sent = browser.post(f"/cases/{case.id}/submit", {"terms_json": _hidden(page, "terms_json")})
+    assert sent.status_code == 303, sent.text
+    offers = cases.list_offers(container.uow(), owner.actor, case.id)
+    [request] = offers
+    [loan] = request.terms["loans"]
+    assert loan["loan_id"] == private
+    assert {"kind": "extension", "extra_months": 6} in [
+        {k: v for k, v in c.items() if k in ("kind", "extra_months")} for c in loan["concessions"]
+    ]
+    # Sent: the case page no longer offers it.
+    assert "您的还款方案对本案的请求" not in browser.get(link).text
+
+
+def test_a_forged_planned_request_is_checked_like_any_other(browser, container, owner):
+    private, _ = owner.loan_ids
+    plan = urlencode({f"kind_{private}": "extension", f"months_{private}": "6"})
+    browser.post("/plans/cases", {"plan": plan})
+    found, _ = cases.list_cases(container.uow(), owner.actor, limit=10, offset=0, now=START)
+    case = next(c for c in found if c.loan_ids == (int(private),))
+    for forged in ("[1, 2]", "{not json", '{"loans": [{"loan_id": "999999", "concessions": []}]}'):
+        refused = browser.post(f"/cases/{case.id}/submit", {"terms_json": forged})
+        assert refused.status_code == 400, forged
+    assert cases.list_offers(container.uow(), owner.actor, case.id) == []
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, name
+    return html.unescape(found.group(1))

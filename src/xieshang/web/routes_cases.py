@@ -17,8 +17,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Form, Path, Query
 from markupsafe import Markup
@@ -50,6 +51,7 @@ from xieshang.services.offer_evaluation import evaluate_offer
 
 from .lang import page_lang
 from .render import render
+from .routes_plans import plan_request
 from .session import container_of, page_router
 from .subject import Subject, borrower_subject
 from .timeline import offer_card, timeline
@@ -79,6 +81,8 @@ LETTER_KINDS = ("hardship_statement", "request_letter")
 LANGS = ("zh", "en")
 PDF = "application/pdf"
 ZIP = "application/zip"
+MAX_PLAN = 4000  # the builder's query string (routes_plans.MAX_QUERY)
+MAX_PLAN_TERMS = 20_000
 BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
 HEADING = re.compile(r"<(/?)h([1-5])\b")
 
@@ -114,7 +118,9 @@ def _errors(error: DomainError, fields: set[str] | Mapping[str, str]) -> dict[st
 
 
 @router.get("/cases")
-def case_list(request: Request) -> Response:
+def case_list(request: Request, plan: str = "") -> Response:
+    """The file's cases; after opening cases from a plan (``plan``: its query string), each
+    draft links to its page with that plan's request ready to send."""
     subject = borrower_subject(request)
     container = container_of(request)
     found, total = cases.list_cases(
@@ -126,7 +132,15 @@ def case_list(request: Request) -> Response:
         now=container.clock(),
     )
     ordered = sorted(found, key=lambda c: (c.state in CLOSED, -c.id))
-    return render(request, "cases", user=subject.actor, cases=ordered, total=total, subject=subject)
+    return render(
+        request,
+        "cases",
+        user=subject.actor,
+        cases=ordered,
+        total=total,
+        subject=subject,
+        plan_link="?" + urlencode({"plan": plan[:MAX_PLAN]}) if plan else "",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,10 +307,14 @@ def _case_page(
     errors: dict[str, DomainError] | None = None,
     failed: str = "",
     status: int = 200,
+    plan: str = "",
 ) -> Response:
     container = container_of(request)
     actor = subject.actor
     case = _case_or_404(request, subject, case_id)
+    from_plan = None
+    if plan and case.state == "draft" and "submit" in case.allowed:
+        from_plan = plan_request(request, subject, plan, case.loan_ids)
     now = container.clock()
     today = local_today(now)
     offers = []
@@ -333,13 +351,17 @@ def _case_page(
         failed=failed,
         idempotency_key=new_token(),
         today=today,
+        from_plan=from_plan,
+        from_plan_json=None if from_plan is None else json.dumps(from_plan.terms, default=_text),
     )
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: CaseId) -> Response:
+def case_page(request: Request, case_id: CaseId, plan: str = "") -> Response:
+    """The case; a draft opened from a plan (``plan``: the builder's query string) also shows
+    that plan's request for its loans, ready to send."""
     subject = borrower_subject(request)
-    return _case_page(request, subject, case_id)
+    return _case_page(request, subject, case_id, plan=plan[:MAX_PLAN])
 
 
 def _refused(
@@ -533,12 +555,36 @@ async def _form_of(request: Request) -> dict[str, str]:
     return {k: v[:MAX_TEXT] for k, v in raw.items() if isinstance(v, str) and k != "csrf_token"}
 
 
+def _text(value: object) -> str:
+    """A terms record's dates and amounts as the text the record reads back exactly."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"not part of a terms record: {type(value).__name__}")
+
+
+def _planned_terms(raw: str) -> dict[str, Any]:
+    """A plan's request as sent back by its form (a terms record; the domain checks it as it
+    checks any terms)."""
+    if len(raw) > MAX_PLAN_TERMS:
+        raise DomainError("offer.not_an_object", field="terms")
+    try:
+        record = json.loads(raw, parse_float=Decimal)
+    except ValueError:
+        raise DomainError("offer.not_an_object", field="terms") from None
+    if not isinstance(record, dict):
+        raise DomainError("offer.not_an_object", field="terms")
+    return record
+
+
 def _offer_post(request: Request, case_id: int, form: dict[str, str], *, submit: bool) -> Response:
     subject = borrower_subject(request)
     container = container_of(request)
     try:
         case = cases.get_case(container.uow(), subject.actor, case_id, now=container.clock())
-        record = terms_record(case, form)
+        planned = form.get("terms_json", "")
+        record = _planned_terms(planned) if planned else terms_record(case, form)
         if submit:
             cases.submit_case(
                 container.uow(),

@@ -27,6 +27,7 @@ from xieshang.domain.case_state import TERMINAL, CaseState
 from xieshang.domain.concessions import WAIVER_TARGETS
 from xieshang.domain.errors import DomainError
 from xieshang.domain.money import ZERO
+from xieshang.domain.offer_terms import LoanTerms, OfferTerms, terms_record
 from xieshang.domain.plan import PlanReport
 from xieshang.domain.proposals import ProposalOutcome
 from xieshang.i18n import text
@@ -402,4 +403,50 @@ def open_cases_from_plan(request: Request, plan: Text = "") -> Response:
             return builder_page(
                 request, subject, choices, variants, error=ChoiceError("form", error)
             )
-    return RedirectResponse("/cases", status_code=303)
+    # The drafts' pages offer this plan's request, to read and send as it is.
+    return RedirectResponse("/cases?" + urlencode({"plan": built.choices.query()}), status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------
+# a plan's request for one case
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    """What a plan asks of one case's loans: the terms record to submit and, per loan, the
+    lender and the request in words."""
+
+    terms: dict[str, Any]
+    lines: tuple[tuple[str, str], ...]
+
+
+def plan_request(
+    request: Request, subject: Subject, plan: str, loan_ids: Iterable[int]
+) -> PlanRequest | None:
+    """The request the plan ``plan`` (the builder's query string) makes of these loans, from
+    today; None when it asks nothing of them or no longer computes (the file changed)."""
+    pairs = parse_qsl(plan[:MAX_QUERY])
+    lang = page_lang(request)
+    try:
+        built = build(request, subject, read_choices(pairs), text("web_plans_builder_plan", lang))
+    except (ChoiceError, DomainError):
+        return None
+    wanted = {str(i) for i in loan_ids}
+    advice = suggested(built.report)
+    terms, lines = [], []
+    for line in built.figures.lines:
+        if line.loan_id not in wanted or line.request is None:
+            continue
+        choice = built.choices.choice(line.loan_id)
+        if choice.kind == "suggested":
+            if line.loan_id not in advice:
+                continue
+            proposal = advice[line.loan_id].proposal
+        else:
+            proposal = proposal_of(choice, line.loan_id)
+        terms.append(LoanTerms(line.loan_id, proposal))
+        lines.append((line.lender, line.request))
+    if not terms:
+        return None
+    record = terms_record(OfferTerms(tuple(terms), start=built.report.as_of))
+    return PlanRequest(record, tuple(lines))
