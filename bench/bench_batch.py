@@ -1,6 +1,6 @@
 """Portfolio-scale schedules and APR: the batch kernels beside what an analyst would use.
 
-Run: ``.venv/bin/python bench/bench_batch.py [--loans 1000000] [--chunk 16384] [--sample 20000]``.
+Run: ``.venv/bin/python bench/bench_batch.py [--loans 1000000] [--chunk 8192] [--sample 20000]``.
 
 Inputs: ``--loans`` annuity loans (等额本息), principal 1,000 … 500,000 yuan, rate 4 … 36 %/yr
 (8 decimals), terms 3 … 60 months (average ≈ 31, so ≈ 31 rows per loan), start dates 2020–2025.
@@ -160,7 +160,7 @@ def row(task: str, who: str, seconds: float, note: str, ratio: str = "") -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loans", type=int, default=1_000_000)
-    parser.add_argument("--chunk", type=int, default=16_384)
+    parser.add_argument("--chunk", type=int, default=8_192)
     parser.add_argument("--sample", type=int, default=20_000)
     args = parser.parse_args()
     loans = book(args.loans)

@@ -20,7 +20,7 @@ How it stays equal to the domain:
   rule then leaves the NPV within ``(3n + 2)·eps·received`` (Higham's bound), so the root is
   within that ÷ the NPV's slope, plus a few ulps of ρ; a root farther than twice that from a
   rounding boundary of the periodic or the compound rate rounds as the exact root does.  The
-  loans closer than that (a few percent) take one more Newton step with the NPV evaluated in
+  loans closer than that (about a tenth) take one more Newton step with the NPV evaluated in
   double-double arithmetic (~1e-30), which settles all but exact ties; those go to the domain.
 * **Rare shapes go to the domain itself**, one loan at a time: payments summing to less than
   received (a negative rate: the root lies left of 0), periodic rates above 250 % (the compound

@@ -9,7 +9,7 @@ day count and rounding policy (DESIGN.md §4): 等额本息 (annuity), 等额本
   ``d = 12 × RATE_SCALE``; under act/360 and act/365 ``k`` is the period's actual days and
   ``d = 360 or 365 × RATE_SCALE`` — kept as an integer quotient and remainder and rounded by the
   policy from them (``fixed_point``).  ``balance × rate`` must fit in int64: true for every
-  principal up to 92 million yuan at any rate the domain accepts (< 1000 %); a loan beyond that
+  principal up to 46 million yuan at any rate the domain accepts (< 1000 %); a loan beyond that
   goes through the Decimal domain itself, one by one.
 * **The annuity's level payment** ``P·r / (1 − (1 + r)^−n)`` is irrational in general.  It is
   computed in float64 (relative error below ~1e-13 for any term up to 600 months and rate up to
