@@ -37,7 +37,6 @@ from xieshang.services import (
     case_export,
     case_receipts,
     cases,
-    idempotency,
     loans,
     negotiation,
     payments,
@@ -50,6 +49,7 @@ from xieshang.services.loans import CHINA, local_today
 from xieshang.services.offer_evaluation import evaluate_offer
 
 from .lang import page_lang
+from .payment_form import PaymentForm, record_from_form
 from .render import render
 from .routes_plans import plan_request
 from .session import container_of, page_router
@@ -67,7 +67,6 @@ FormatQuery = Annotated[str, Query(alias="format", max_length=10)]
 LIST_LIMIT = 200
 MAX_TEXT = 4000
 MAX_LINE = 200
-MAX_KEY = 100
 CLOSED = frozenset({"completed", "withdrawn", "rejected"})
 AGREEMENT_STATES = frozenset({"agreed", "signed", "active", "completed", "breached"})
 REPAYING = frozenset({"signed", "active", "completed", "breached"})
@@ -897,55 +896,18 @@ def record_payment(
     """A payment under the sealed agreement; the hidden idempotency key makes a form sent twice
     (a double click, a reload) record it once."""
     subject = borrower_subject(request)
-    container = container_of(request)
-    form = {
-        "amount": amount.strip()[:40],
-        "paid_on": paid_on.strip()[:20],
-        "pay_channel": pay_channel,
-        "external_ref": external_ref.strip()[:MAX_LINE],
-    }
-    platform = _flag(for_platform)
-    key = idempotency_key.strip()[:MAX_KEY] or None
-
-    def produce() -> tuple[int, Any]:
-        try:
-            day = date.fromisoformat(form["paid_on"])
-        except ValueError:
-            raise DomainError(
-                "calendar.not_a_date", field="paid_on", value=form["paid_on"]
-            ) from None
-        outcome = payments.record_payment(
-            container.uow(),
-            container.blobs,
-            subject.actor,
-            case_id,
-            payments.PaymentInput(
-                amount=form["amount"],
-                paid_on=day,
-                channel=pay_channel,
-                external_ref=form["external_ref"],
-            ),
-            for_platform=platform,
-            now=container.clock(),
-            sign=container.instance_key.sign,
-        )
-        return (201 if outcome.created else 200), {"id": outcome.payment.id}
-
-    path = request.url.path
-    fingerprint = idempotency.request_fingerprint("POST", path, form | {"platform": platform})
+    typed = PaymentForm.typed(
+        amount=amount,
+        paid_on=paid_on,
+        channel=pay_channel,
+        external_ref=external_ref,
+        key=idempotency_key,
+    )
     try:
-        idempotency.run_idempotent(
-            container.uow,
-            subject.actor,
-            key,
-            "POST",
-            path,
-            fingerprint,
-            produce,
-            now=container.clock(),
-        )
+        record_from_form(request, subject.actor, case_id, typed, for_platform=_flag(for_platform))
     except DomainError as error:
         fields = {f: f for f in PAYMENT_FIELDS} | {"channel": "pay_channel"}
+        form = typed.fields() | {"pay_channel": typed.channel}
         return _refused(
             request, subject, case_id, error=error, fields=fields, form=form, failed="payments"
         )

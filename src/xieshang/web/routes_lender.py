@@ -39,7 +39,6 @@ from xieshang.services import (
     agreements,
     assignment,
     cases,
-    idempotency,
     negotiation,
     payments,
     portfolio,
@@ -53,6 +52,7 @@ from xieshang.services.loans import local_today
 from xieshang.services.offer_evaluation import OfferEvaluation, evaluate_offer
 
 from .lang import page_lang
+from .payment_form import PaymentForm, record_from_form
 from .render import label, render
 from .session import container_of, page_router, require_actor
 from .timeline import offer_card, timeline
@@ -514,56 +514,21 @@ def post_payment(
     (a double click, a reload) the same payment."""
     actor = _staff(request)
     container = container_of(request)
-    now = container.clock()
-    cases.get_case(container.uow(), actor, case_id, now=now)
-    typed = {
-        "amount": amount.strip()[:40],
-        "paid_on": paid_on.strip()[:10],
-        "channel": channel.strip()[:40],
-        "external_ref": external_ref.strip()[:MAX_TEXT],
-    }
-    key = idempotency_key.strip()[:64]
-    key = key if key.isalnum() and len(key) >= 16 else uuid.uuid4().hex
+    cases.get_case(container.uow(), actor, case_id, now=container.clock())
+    typed = PaymentForm.typed(
+        amount=amount,
+        paid_on=paid_on,
+        channel=channel,
+        external_ref=external_ref,
+        key=idempotency_key,
+    )
     try:
-        try:
-            day = date.fromisoformat(typed["paid_on"])
-        except ValueError:
-            raise DomainError(
-                "calendar.not_a_date", field="paid_on", value=typed["paid_on"]
-            ) from None
-        entry = payments.PaymentInput(
-            amount=typed["amount"],
-            paid_on=day,
-            channel=typed["channel"],
-            external_ref=typed["external_ref"],
-        )
-        path = request.url.path
-
-        def produce() -> tuple[int, Any]:
-            outcome = payments.record_payment(
-                container.uow(),
-                container.blobs,
-                actor,
-                case_id,
-                entry,
-                now=now,
-                sign=container.instance_key.sign,
-            )
-            return 303, {"payment": outcome.payment.id, "case_state": outcome.case_state}
-
-        idempotency.run_idempotent(
-            container.uow,
-            actor,
-            key,
-            "POST",
-            path,
-            idempotency.request_fingerprint("POST", path, typed),
-            produce,
-            now=now,
-        )
+        record_from_form(request, actor, case_id, typed)
     except DomainError as error:
         field = error.field if error.field in PAY_FIELDS else "pay"
-        return _refused(request, actor, case_id, error, field, pay={**typed, "key": key})
+        return _refused(
+            request, actor, case_id, error, field, pay=typed.fields() | {"key": typed.key}
+        )
     return _see_other(f"/desk/cases/{case_id}#payments")
 
 
