@@ -130,3 +130,29 @@ def test_a_long_loan_whose_float_root_lands_past_a_compound_boundary_is_settled_
     assert (int(apr.periodic_e12[0]), int(apr.simple_e12[0]), int(apr.compound_e12[0])) == (
         domain_figures(600, payments.tolist())
     )
+
+
+def test_a_one_method_chunk_is_read_as_laid_out_and_gives_the_same_rates():
+    rng = np.random.default_rng(3)
+    count = 400
+    book = LoanBatch(
+        principal=np.concatenate([[0], rng.integers(1, 10**8, count - 1)]),  # one refused
+        rate=rng.integers(0, 36_000_001, count),
+        months=rng.integers(1, 61, count),
+        start=np.full(count, 19_753),
+        method=np.zeros(count, dtype=np.int64),
+    )
+    batch = schedules(book)
+    assert batch.period_major
+    received = book.principal - book.principal // 100
+    fast = apr_of_schedules(batch, received)
+    shuffled = rng.permutation(batch.rows)
+    slow = apr_of_flows(
+        np.where(batch.status == 0, received, 0),
+        batch.row_payment[shuffled],
+        batch.row_loan[shuffled],
+        batch.row_n[shuffled],
+    )
+    for name in ("status", "periodic_e12", "simple_e12", "compound_e12", "refined"):
+        assert getattr(fast, name).tolist() == getattr(slow, name).tolist()
+    assert not schedules(book).loan_major().period_major

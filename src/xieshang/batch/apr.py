@@ -95,13 +95,10 @@ def _ragged(
     """Payments laid out period by period for loans sorted by term (longest first): the block
     of period t holds the loans still running, in sorted order.  None if periods are not
     exactly 1..n for every loan."""
-    order = np.argsort(-count, kind="stable")
+    order, running, block = _layout(count)
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    sorted_count = count[order]
-    longest = int(sorted_count[0]) if len(order) else 0
-    running = np.searchsorted(-sorted_count, -np.arange(1, longest + 2), side="right")
-    block = np.concatenate(([0], np.cumsum(running[:longest])))
+    longest = len(running) - 1
     if validate and (len(period) == 0 or period.min() < 1 or period.max() > longest):
         return None
     where = block[period - 1] + rank[loan]
@@ -110,14 +107,14 @@ def _ragged(
     laid = np.empty(len(payments), dtype=np.int64)
     laid[where] = payments
     if not validate:
-        return order, running.astype(np.int64), block.astype(np.int64), laid
+        return order, running, block, laid
     # As many rows as places; a period beyond its loan's term lands on a place of the next
     # block, so some place stays empty: every place filled means every row is where it belongs.
     seen = np.zeros(len(payments), dtype=np.bool_)
     seen[where] = True
     if not seen.all():
         return None
-    return order, running.astype(np.int64), block.astype(np.int64), laid
+    return order, running, block, laid
 
 
 def _guess(received: Floats, paid: Floats, n: Int64s) -> Floats:
@@ -292,6 +289,33 @@ def apr_of_flows(
     if laid_out is None:
         status[:] = APR_INVALID
         return AprBatch(status, rate_out, periodic, periodic.copy(), compound, refined)
+    return _solve(received, count, laid_out, periods_per_year)
+
+
+def _layout(count: Int64s) -> tuple[NDArray[np.intp], Int64s, Int64s]:
+    """Loans sorted by term (longest first, stable), how many run at each period, and where
+    each period's block starts."""
+    order = np.argsort(-count, kind="stable")
+    sorted_count = count[order]
+    longest = int(sorted_count[0]) if len(order) else 0
+    running = np.searchsorted(-sorted_count, -np.arange(1, longest + 2), side="right")
+    block = np.concatenate(([0], np.cumsum(running[:longest])))
+    return order, running.astype(np.int64), block.astype(np.int64)
+
+
+def _solve(
+    received: Int64s,
+    count: Int64s,
+    laid_out: tuple[NDArray[np.intp], Int64s, Int64s, Int64s],
+    periods_per_year: int,
+) -> AprBatch:
+    """The rates of loans whose payments are laid out period by period (``_ragged``)."""
+    count_loans = len(received)
+    status = np.zeros(count_loans, dtype=np.int8)
+    rate_out = np.zeros(count_loans)
+    periodic = np.zeros(count_loans, dtype=np.int64)
+    compound = np.zeros(count_loans, dtype=np.int64)
+    refined = np.zeros(count_loans, dtype=np.bool_)
     order, running, block, laid = laid_out
     paid = np.zeros(count_loans, dtype=np.int64)
     for t in range(1, len(running)):
@@ -358,4 +382,8 @@ def apr_of_schedules(batch: ScheduleBatch, received: Int64s | None = None) -> Ap
     principal = batch.total_payment - batch.total_interest
     money_in = principal if received is None else np.asarray(received, dtype=np.int64)
     money_in = np.where(batch.status == STATUS_OK, money_in, 0)
+    if batch.period_major and batch.rows:
+        order, running, block = _layout(batch.rows_per_loan)
+        laid_out = (order, running, block, batch.row_payment)
+        return _solve(money_in, batch.rows_per_loan, laid_out, 12)
     return apr_of_flows(money_in, batch.row_payment, batch.row_loan, batch.row_n, validate=False)

@@ -116,6 +116,10 @@ class ScheduleBatch:
     row_principal: Int64s
     row_payment: Int64s
     row_balance: Int64s
+    # True when the rows are exactly, period by period, the loans sorted by term (longest
+    # first, ties in chunk order): a chunk of one monthly method with nothing retried.  The
+    # APR kernel then reads ``row_payment`` as it is, without laying the rows out again.
+    period_major: bool = False
 
     def __len__(self) -> int:
         return len(self.index)
@@ -479,9 +483,11 @@ def schedules(
     capacity = int(np.where(method[fast] == _BULLET, 1, n[fast]).sum())
     rows = _Rows(capacity)
     dropped: list[Int64s] = []
+    walks = 0
     for code in (_ANNUITY, _EQUAL_PRINCIPAL, _INTEREST_ONLY):
         sel = np.flatnonzero(fast & (method == code))
         if sel.size:
+            walks += 1
             dropped += _monthly(
                 rows, loans, sel, result, method=code, day_count=day_count, policy=rounding
             )
@@ -518,6 +524,7 @@ def schedules(
         row_principal=columns["principal"],
         row_payment=columns["payment"],
         row_balance=columns["balance"],
+        period_major=walks == 1 and not bullets.size and not dropped and not extra,
     )
 
 
