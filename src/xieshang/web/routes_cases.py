@@ -42,8 +42,6 @@ from xieshang.services import (
     payments,
     request_package,
 )
-from xieshang.services.accounts import AccountRules
-from xieshang.services.agreement_signing import sign_with_reentry
 from xieshang.services.cases import CaseView, NoteInput
 from xieshang.services.loans import CHINA, local_today
 from xieshang.services.offer_evaluation import evaluate_offer
@@ -53,6 +51,7 @@ from .payment_form import PaymentForm, record_from_form
 from .render import render
 from .routes_plans import plan_request
 from .session import container_of, page_router
+from .signing_form import sign_from_form
 from .subject import Subject, borrower_subject
 from .timeline import offer_card, timeline
 
@@ -844,25 +843,17 @@ def sign(
     for_platform: Text = "",
 ) -> Response:
     subject = borrower_subject(request)
-    container = container_of(request)
     platform = _flag(for_platform)
     try:
-        if not consent.strip():
-            raise DomainError("signature.consent_mismatch", field="consent")
-        sign_with_reentry(
-            container.uow,
-            container.blobs,
+        sign_from_form(
+            request,
             subject.actor,
             case_id,
-            document_sha256=document_sha256[:64],
-            consent=consent[:MAX_TEXT],
-            password=password[:1024] or None,
-            totp_code=totp_code.strip()[:8] or None,
+            document_sha256=document_sha256,
+            consent=consent,
+            password=password,
+            totp_code=totp_code,
             for_platform=platform,
-            client_key=request.client.host if request.client else "unknown",
-            rules=AccountRules.from_settings(container.settings, container.password_policy),
-            now=container.clock(),
-            key=container.instance_key,
         )
     except DomainError as error:
         if error.code in ("access.not_found", "access.forbidden"):

@@ -45,8 +45,6 @@ from xieshang.services import (
     statements,
 )
 from xieshang.services.access import Actor
-from xieshang.services.accounts import AccountRules
-from xieshang.services.agreement_signing import sign_with_reentry
 from xieshang.services.cases import OfferView
 from xieshang.services.loans import local_today
 from xieshang.services.offer_evaluation import OfferEvaluation, evaluate_offer
@@ -55,6 +53,7 @@ from .lang import page_lang
 from .payment_form import PaymentForm, record_from_form
 from .render import label, render
 from .session import container_of, page_router, require_actor
+from .signing_form import sign_from_form
 from .timeline import offer_card, timeline
 
 router = page_router()
@@ -65,7 +64,6 @@ T = TypeVar("T")
 
 MAX_TEXT = 200
 MAX_NOTE = 2000
-MAX_PASSWORD = 1024
 # The builder's fields for each loan (``l{loan}_{name}``) and the concession they make.
 COUNT_FIELDS = {
     "extension": ("extension", "extra_months"),
@@ -477,21 +475,14 @@ def sign(
     container = container_of(request)
     cases.get_case(container.uow(), actor, case_id, now=container.clock())
     try:
-        if not consent.strip():
-            raise DomainError("signature.consent_mismatch", field="consent")
-        sign_with_reentry(
-            container.uow,
-            container.blobs,
+        sign_from_form(
+            request,
             actor,
             case_id,
-            document_sha256=document_sha256.strip()[:64],
-            consent=consent[:MAX_NOTE],
-            password=password[:MAX_PASSWORD] or None,
-            totp_code=totp_code.strip()[:8] or None,
-            client_key=request.client.host if request.client else "unknown",
-            rules=AccountRules.from_settings(container.settings, container.password_policy),
-            now=container.clock(),
-            key=container.instance_key,
+            document_sha256=document_sha256,
+            consent=consent,
+            password=password,
+            totp_code=totp_code,
         )
     except DomainError as error:
         field = error.field if error.field in ("consent", "password", "totp_code") else "sign"

@@ -21,7 +21,14 @@ from xieshang.services.accounts import AccountRules
 from .csrf import SESSION_COOKIE
 from .lang import LANG_COOKIE, LANG_COOKIE_SECONDS
 from .render import render
-from .session import container_of, current_actor, home_for, page_router, safe_next
+from .session import (
+    client_key,
+    container_of,
+    current_actor,
+    home_for,
+    page_router,
+    safe_next,
+)
 
 router = page_router()
 
@@ -42,10 +49,6 @@ Text = Annotated[str, Form()]
 
 def _see_other(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=303)
-
-
-def _client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _set_session(response: Response, request: Request, token: str) -> None:
@@ -88,7 +91,7 @@ def login(
             email=email,
             password=password[:MAX_PASSWORD],
             totp_code=code or None,
-            client_key=_client_key(request),
+            client_key=client_key(request),
             kind="web",
             rules=AccountRules.from_settings(container.settings, container.password_policy),
             now=container.clock(),
@@ -143,7 +146,7 @@ def signup(
             email=form["email"],
             password=password[:MAX_PASSWORD],
             totp_code=None,
-            client_key=_client_key(request),
+            client_key=client_key(request),
             kind="web",
             rules=AccountRules.from_settings(container.settings, container.password_policy),
             now=now,

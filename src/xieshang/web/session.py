@@ -109,5 +109,10 @@ def require_actor(request: Request, *roles: str) -> Actor:
     return actor
 
 
+def client_key(request: Request) -> str:
+    """Who is knocking, for the login throttle: the peer's address."""
+    return request.client.host if request.client else "unknown"
+
+
 def home_for(actor: Actor) -> str:
     return HOME_BY_ROLE.get(actor.role, "/")
